@@ -1,0 +1,1 @@
+"""Backends: one folder per simulator, each registered in :mod:`snnrun.adapters.registry`."""

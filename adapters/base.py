@@ -1,0 +1,112 @@
+"""The adapter contract every backend implements, and capabilities declared as data.
+
+An adapter receives the drawn :class:`~snnrun.instance.NetworkInstance` (never draws its own network)
+and returns a :class:`RunOutput` in snnrun's conventions: SI units, spike stamps at the end of the step
+in which the threshold was crossed, traces on the documented recording grid (see schema/semantics.md).
+Simulator types never leave the adapter; simulator exceptions become :class:`BackendError`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional
+
+import numpy as np
+
+from ..schema import catalogue as cat
+from ..schema.errors import Problem
+from ..schema.model import Spec
+
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can run. Anything absent is unsupported; ``reasons`` says why, per feature key
+    (a model type, stimulus type, connection rule, ``plasticity:stdp``, ``record:weight``...)."""
+
+    models: frozenset[str]
+    stimuli: frozenset[str]
+    connection_rules: frozenset[str] = frozenset(cat.CONNECTION_RULES)
+    plasticity: frozenset[str] = frozenset()
+    recordables: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    record_weights: bool = False
+    heterogeneous_delays: bool = True
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def reason(self, key: str) -> str:
+        return self.reasons.get(key, "not implemented")
+
+
+@dataclass
+class Trace:
+    """A recorded state variable: ``values[i, j]`` (SI) of neuron ``neurons[j]`` at ``times[i]`` (s)."""
+
+    times: np.ndarray
+    neurons: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class RunOutput:
+    """What an adapter hands back. ``spikes[population] = (neuron ids int64, times float64 s)``, sorted by
+    time then neuron; ``timings`` in seconds (``build``, ``run``); ``versions`` of the simulator stack."""
+
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]]
+    traces: dict[tuple[str, str], Trace] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Adapter(ABC):
+    """Base of every backend. Subclasses set ``name`` and ``capabilities`` and implement ``run``."""
+
+    name: str = ""
+    capabilities: Capabilities
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the simulator stack this adapter drives (empty if not installed)."""
+        return {}
+
+    def check(self, spec: Spec) -> list[Problem]:
+        """Every spec element this backend cannot run, as located Problems (empty: all supported)."""
+        caps, out = self.capabilities, []
+        for name, pop in spec.populations.items():
+            if pop.model.type not in caps.models:
+                path = ("models", pop.model_name, "type") if pop.model_name else ("populations", name, "model", "type")
+                out.append(spec.problem(path, f"model type {pop.model.type}: {caps.reason(pop.model.type)}"))
+        for name, proj in spec.projections.items():
+            path = ("projections", name)
+            if proj.connect.rule not in caps.connection_rules:
+                out.append(spec.problem(path + ("connect", "rule"),
+                                        f"connection rule {proj.connect.rule}: {caps.reason(proj.connect.rule)}"))
+            if proj.synapse.plasticity is not None:
+                key = f"plasticity:{proj.synapse.plasticity['rule']}"
+                if proj.synapse.plasticity["rule"] not in caps.plasticity:
+                    out.append(spec.problem(path + ("synapse", "plasticity"), f"{key}: {caps.reason(key)}"))
+            if proj.synapse.short_term is not None:
+                key = f"short_term:{proj.synapse.short_term['rule']}"
+                if proj.synapse.short_term["rule"] not in caps.plasticity:
+                    out.append(spec.problem(path + ("synapse", "short_term"), f"{key}: {caps.reason(key)}"))
+        for name, stim in spec.stimuli.items():
+            if stim.type not in caps.stimuli:
+                out.append(spec.problem(("stimuli", name, "type"), f"stimulus {stim.type}: {caps.reason(stim.type)}"))
+        for i, rec in enumerate(spec.record):
+            if rec.projection is not None:
+                if not caps.record_weights:
+                    out.append(spec.problem(("record", i), f"recording weights: {caps.reason('record:weight')}"))
+                continue
+            mtype = spec.populations[rec.population].model.type
+            allowed = caps.recordables.get(mtype, frozenset())
+            if rec.variable != "spikes" and mtype in caps.models and rec.variable not in allowed:
+                out.append(spec.problem(("record", i, "variable"),
+                                        f"recording {rec.variable} of {mtype}: {caps.reason('record:' + rec.variable)}"))
+        if spec.sweep:
+            out.append(spec.problem(("sweep",), "sweeps are not implemented yet in this snnrun version"))
+        return out
+
+    @abstractmethod
+    def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
+        """Simulate the drawn instance and return its results in snnrun's conventions."""

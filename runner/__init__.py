@@ -1,0 +1,45 @@
+"""snnrun: write a spiking network once as YAML, run it on several simulators, measure the agreement.
+
+Public API::
+
+    spec = snnrun.load_spec("specs/cuba.yaml")
+    results = snnrun.run(spec, backend="reference", out="results")
+    results.spikes            # pandas DataFrame: population, neuron, time (s)
+    snnrun.read_results(results.path)
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as _version
+
+from .schema.errors import (BackendError, ExitCode, ExpectationFailed, ResultsError, SnnrunError,
+                            SpecError, UnsupportedFeature)
+
+try:
+    __version__ = _version("snnrun")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "__version__", "load_spec", "instantiate", "run", "read_results", "Results",
+    "SnnrunError", "SpecError", "UnsupportedFeature", "BackendError", "ExpectationFailed",
+    "ResultsError", "ExitCode",
+]
+
+
+def __getattr__(name: str):
+    # Imported on first use: pandas alone costs about 0.5 s of start-up, which a command-line run of
+    # the reference engine does not need.
+    if name == "load_spec":
+        from .schema.loader import load_spec
+        return load_spec
+    if name == "instantiate":
+        from .instance import instantiate
+        return instantiate
+    if name == "run":
+        from .execute import run
+        return run
+    if name in ("read_results", "Results"):
+        from . import results
+        return getattr(results, name)
+    raise AttributeError(f"module 'snnrun' has no attribute {name!r}")

@@ -1,0 +1,238 @@
+"""Draw the network instance every backend simulates: connectivity as arrays, per-neuron parameters,
+initial values, source spike trains and stimulus schedules, all in SI units and on the dt grid.
+
+Every draw comes from its own stream (:mod:`snnrun.random_streams`), keyed by the element's spec path,
+so the same spec and seed give the same instance in any process and for any backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .connectivity import draw_connectivity
+from .random_streams import stream
+from .schema import catalogue as cat
+from .schema.model import Distribution, Quantity, Recording, Spec, ValueSpec, Values
+
+
+@dataclass
+class SpikeTrains:
+    """Spike stamps of a source population in compressed rows: neuron i spikes at
+    ``steps[indptr[i]:indptr[i+1]] * dt`` (s). A stamp k*dt means the spike is emitted at the end of step
+    k-1, exactly like a neuron's spike (see semantics.md)."""
+
+    indptr: np.ndarray  # int64, (size + 1,)
+    steps: np.ndarray  # int64, sorted within each neuron, >= 1
+
+    def neuron_ids(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+
+
+@dataclass
+class PopulationInstance:
+    """``params``: parameter name -> float64 array (size,) in SI; ``initial``: state variable -> array."""
+
+    name: str
+    type: str
+    size: int
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+    initial: dict[str, np.ndarray] = field(default_factory=dict)
+    spikes: SpikeTrains | None = None
+
+    @property
+    def model(self) -> cat.ModelType:
+        return cat.MODELS[self.type]
+
+
+@dataclass
+class ProjectionInstance:
+    """Explicit synapses: ``pre``/``post`` int64 indices, ``weight`` float64 (A, S or V by ``kind``),
+    ``delay_steps`` int64 >= 1 (the delay is ``delay_steps * dt`` seconds)."""
+
+    name: str
+    pre_population: str
+    post_population: str
+    receptor: str
+    kind: str
+    pre: np.ndarray
+    post: np.ndarray
+    weight: np.ndarray
+    delay_steps: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.pre.size)
+
+
+@dataclass
+class StimulusInstance:
+    """A current on ``neurons`` of ``population``, piecewise constant on the grid: ``amplitudes[j]`` (A)
+    applies to every step k with ``change_steps[j] <= k < change_steps[j+1]`` (0 A before the first)."""
+
+    name: str
+    type: str
+    population: str
+    neurons: np.ndarray
+    change_steps: np.ndarray
+    amplitudes: np.ndarray
+
+
+@dataclass
+class NetworkInstance:
+    spec: Spec
+    dt: float
+    n_steps: int
+    populations: dict[str, PopulationInstance]
+    projections: dict[str, ProjectionInstance]
+    stimuli: dict[str, StimulusInstance]
+    recordings: tuple[Recording, ...]
+    warnings: list[str] = field(default_factory=list)
+
+
+def draw_value(value: ValueSpec, n: int, rng: np.random.Generator | None) -> np.ndarray:
+    """Draw ``n`` SI values from a ValueSpec (float64 array). Quantities and Values draw nothing."""
+    if isinstance(value, Quantity):
+        return np.full(n, value.value)
+    if isinstance(value, Values):
+        return np.asarray(value.values, dtype=float)
+    assert isinstance(value, Distribution)
+    if value.name == "uniform":
+        out = rng.uniform(value.params["low"], value.params["high"], n)
+    elif value.name == "normal":
+        out = rng.normal(value.params["mean"], value.params["std"], n)
+    elif value.name == "lognormal":
+        out = rng.lognormal(value.params["mu"], value.params["sigma"], n) * value.unit
+    else:
+        out = rng.choice(np.asarray(value.choices, dtype=float), n)
+    if value.clip:
+        np.clip(out, value.clip[0], value.clip[1], out=out)
+    return out
+
+
+def _to_steps(times: np.ndarray, dt: float) -> np.ndarray:
+    return np.rint(np.asarray(times, dtype=float) / dt).astype(np.int64)
+
+
+def _poisson_train(rng: np.random.Generator, size: int, rates: np.ndarray, first_step: int, last_step: int,
+                   dt: float) -> SpikeTrains:
+    """Bernoulli(rate dt) per step for stamps first_step..last_step inclusive, per neuron.
+
+    The count per neuron is Binomial(steps, p) and the steps are a uniform choice without repeats, which
+    is the same distribution as one Bernoulli trial per step but costs O(spikes), not O(steps).
+    """
+    n_slots = max(0, last_step - first_step + 1)
+    p = np.clip(rates * dt, 0.0, 1.0)
+    counts = rng.binomial(n_slots, p) if n_slots else np.zeros(size, np.int64)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    steps = np.empty(indptr[-1], np.int64)
+    for i in np.flatnonzero(counts):
+        steps[indptr[i]:indptr[i + 1]] = np.sort(rng.choice(n_slots, counts[i], replace=False)) + first_step
+    return SpikeTrains(indptr, steps)
+
+
+def _source_spikes(pop, params: dict, spec: Spec, rng: np.random.Generator, warnings: list[str]) -> SpikeTrains:
+    dt, n_steps, size = spec.simulation.dt, spec.simulation.n_steps, pop.size
+    if pop.model.type == "poisson":
+        start = params["start"]
+        stop = params["stop"] if "stop" in params else np.full(size, spec.simulation.duration)
+        first = _to_steps(start, dt) + 1
+        last = np.minimum(_to_steps(stop, dt), n_steps)
+        if np.all(first == first[0]) and np.all(last == last[0]):
+            return _poisson_train(rng, size, params["rate"], int(first[0]), int(last[0]), dt)
+        parts = [_poisson_train(rng, 1, params["rate"][i:i + 1], int(first[i]), int(last[i]), dt)
+                 for i in range(size)]
+        return _concat_trains(parts)
+    if pop.model.type == "inhomogeneous_poisson":
+        times = list(pop.model.params["times"]) + [spec.simulation.duration]
+        rates = pop.model.params["rates"]
+        parts = []
+        for j, rate in enumerate(rates):
+            first, last = int(_to_steps(times[j], dt)) + 1, min(int(_to_steps(times[j + 1], dt)), n_steps)
+            parts.append(_poisson_train(rng, size, np.full(size, rate), first, last, dt))
+        return _merge_segments(parts, size)
+    # spike_array: one list for every neuron, or one list per neuron; stamps rounded to the grid
+    raw = pop.model.params["spike_times"]
+    rows = raw if raw and isinstance(raw[0], tuple) else [raw] * size
+    indptr, steps = [0], []
+    for i, row in enumerate(rows):
+        s = np.unique(_to_steps(row, dt))
+        if s.size != len(row):
+            warnings.append(f"populations.{pop.name}: neuron {i} has spike times in the same step of dt; "
+                            "they were merged into one spike")
+        s = s[(s >= 1) & (s <= n_steps)]
+        steps.append(s)
+        indptr.append(indptr[-1] + s.size)
+    return SpikeTrains(np.asarray(indptr, np.int64), np.concatenate(steps) if steps else np.empty(0, np.int64))
+
+
+def _concat_trains(parts: list[SpikeTrains]) -> SpikeTrains:
+    counts = [np.diff(p.indptr) for p in parts]
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
+    return SpikeTrains(indptr, np.concatenate([p.steps for p in parts]))
+
+
+def _merge_segments(parts: list[SpikeTrains], size: int) -> SpikeTrains:
+    ids = np.concatenate([p.neuron_ids() for p in parts]) if parts else np.empty(0, np.int64)
+    steps = np.concatenate([p.steps for p in parts]) if parts else np.empty(0, np.int64)
+    order = np.lexsort((steps, ids))
+    counts = np.bincount(ids, minlength=size)
+    return SpikeTrains(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), steps[order])
+
+
+def _stimulus(stim, spec: Spec, size: int) -> StimulusInstance:
+    dt, n_steps, p = spec.simulation.dt, spec.simulation.n_steps, stim.params
+    neurons = np.arange(size) if stim.neurons is None else np.asarray(stim.neurons, np.int64)
+    start = int(_to_steps(p.get("start", 0.0), dt))
+    stop = int(_to_steps(p["stop"], dt)) if p.get("stop") is not None else n_steps
+    if stim.type == "dc":
+        changes, amps = [start, stop], [p["amplitude"], 0.0]
+    elif stim.type == "step":
+        changes, amps = list(_to_steps(p["times"], dt)), list(p["amplitudes"])
+    elif stim.type == "sine":
+        k = np.arange(start, stop)
+        amps = p["offset"] + p["amplitude"] * np.sin(2 * np.pi * p["frequency"] * (k - start) * dt + p["phase"])
+        changes, amps = list(k) + [stop], list(amps) + [0.0]
+    else:  # noise: a new Gaussian value every interval, drawn from the stimulus' own stream
+        every = max(1, int(round(p["interval"] / dt)))
+        k = np.arange(start, stop, every)
+        rng = stream(spec.seed, "stimuli", stim.name)
+        changes, amps = list(k) + [stop], list(rng.normal(p["mean"], p["std"], k.size)) + [0.0]
+    return StimulusInstance(stim.name, stim.type, stim.population, neurons,
+                            np.asarray(changes, np.int64), np.asarray(amps, float))
+
+
+def instantiate(spec: Spec) -> NetworkInstance:
+    """Draw the network instance of ``spec`` from its seed. Deterministic: same spec and seed, same arrays."""
+    seed, dt = spec.seed, spec.simulation.dt
+    warnings: list[str] = list(spec.warnings)
+    pops: dict[str, PopulationInstance] = {}
+    for name, pop in spec.populations.items():
+        mtype = cat.MODELS[pop.model.type]
+        params = {}
+        for pname, value in pop.model.params.items():
+            if mtype.params[pname].kind == "value" and value is not None:
+                rng = stream(seed, "populations", name, "params", pname) if isinstance(value, Distribution) else None
+                params[pname] = draw_value(value, pop.size, rng)
+        initial = {var: draw_value(value, pop.size, stream(seed, "populations", name, "initial", var))
+                   for var, value in pop.initial.items() if value is not None}
+        inst = PopulationInstance(name, pop.model.type, pop.size, params, initial)
+        if mtype.is_source:
+            inst.spikes = _source_spikes(pop, params, spec, stream(seed, "populations", name, "spikes"), warnings)
+        pops[name] = inst
+    projs = {}
+    for name, proj in spec.projections.items():
+        pre, post = spec.populations[proj.pre], spec.populations[proj.post]
+        pre_idx, post_idx = draw_connectivity(proj.connect, pre.size, post.size, proj.pre == proj.post,
+                                              stream(seed, "projections", name, "connect"))
+        n = pre_idx.size
+        weight = draw_value(proj.synapse.weight, n, stream(seed, "projections", name, "weight"))
+        delay = draw_value(proj.synapse.delay, n, stream(seed, "projections", name, "delay"))
+        delay_steps = np.maximum(1, np.rint(delay / dt)).astype(np.int64)
+        kind = cat.MODELS[post.model.type].synapse
+        projs[name] = ProjectionInstance(name, proj.pre, proj.post, proj.synapse.receptor, kind,
+                                         pre_idx, post_idx, weight, delay_steps)
+    stimuli = {name: _stimulus(stim, spec, spec.populations[stim.population].size)
+               for name, stim in spec.stimuli.items()}
+    return NetworkInstance(spec, dt, spec.simulation.n_steps, pops, projs, stimuli, spec.record, warnings)

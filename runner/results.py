@@ -1,0 +1,211 @@
+"""One results format for every backend, written atomically and read back with pandas in one line.
+
+Layout of a run (``--out`` defaults to ``results/``)::
+
+    <out>/<spec name>/<run id>/manifest.json        the run: spec hash, backends, status
+    <out>/<spec name>/<run id>/spec.yaml            the spec text as run
+    <out>/<spec name>/<run id>/<backend>/spikes.parquet     population, neuron, time (s)
+    <out>/<spec name>/<run id>/<backend>/traces/<population>.<variable>.parquet   time (s) + one column per neuron (SI)
+    <out>/<spec name>/<run id>/<backend>/manifest.json      provenance of that backend's run
+
+The run folder is written under a hidden ``.<run id>.partial`` name and renamed into place only when
+complete, so an interrupted run never leaves a folder that looks like a result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from .adapters.base import RunOutput, Trace
+from .schema.errors import ResultsError
+
+MANIFEST = "manifest.json"
+SPIKES = "spikes.parquet"
+FORMAT_VERSION = 1
+
+
+def new_run_id() -> str:
+    """UTC time to the millisecond plus random hex: sortable, and unique across parallel array jobs."""
+    now = time.time()
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now % 1 * 1000):03d}Z-{secrets.token_hex(3)}"
+
+
+def platform_info() -> dict:
+    return {"python": platform.python_version(), "system": platform.system(), "release": platform.release(),
+            "machine": platform.machine(), "cpus": os.cpu_count()}
+
+
+def _write_json(path: Path, data: Mapping) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def write_spikes(path: Path, spikes: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Spikes as one Parquet long table: population (dictionary-encoded), neuron (int64), time (s)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = list(spikes)
+    codes = np.concatenate([np.full(spikes[n][0].size, i, np.int32) for i, n in enumerate(names)]) \
+        if names else np.empty(0, np.int32)
+    population = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(names, pa.string()))
+    neuron = np.concatenate([spikes[n][0] for n in names]) if names else np.empty(0, np.int64)
+    times = np.concatenate([spikes[n][1] for n in names]) if names else np.empty(0)
+    table = pa.table({"population": population, "neuron": pa.array(neuron.astype(np.int64)),
+                      "time": pa.array(times.astype(np.float64))})
+    pq.write_table(table, path)
+
+
+def write_trace(path: Path, trace: Trace, unit: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"time": pa.array(trace.times.astype(np.float64))}
+    for j, neuron in enumerate(trace.neurons):
+        columns[str(int(neuron))] = pa.array(np.ascontiguousarray(trace.values[:, j], dtype=np.float64))
+    table = pa.table(columns).replace_schema_metadata({"unit": unit})
+    pq.write_table(table, path)
+
+
+class RunWriter:
+    """Collects one run (one or more backends) in a hidden folder; :meth:`commit` renames it into place."""
+
+    def __init__(self, out: str | os.PathLike, spec, spec_text: str | None):
+        self.spec = spec
+        self.run_id = new_run_id()
+        parent = Path(out) / spec.name
+        parent.mkdir(parents=True, exist_ok=True)
+        self.final = parent / self.run_id
+        self.partial = parent / f".{self.run_id}.partial"
+        self.partial.mkdir()
+        if spec_text is not None:
+            (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
+        self.backends: dict[str, dict] = {}
+
+    def add(self, backend: str, output: RunOutput, manifest: dict) -> None:
+        from .schema import catalogue as cat
+        from .schema.units import UNITS, DISPLAY_UNIT
+
+        folder = self.partial / backend.replace(":", "-")
+        folder.mkdir()
+        write_spikes(folder / SPIKES, output.spikes)
+        if output.traces:
+            (folder / "traces").mkdir()
+            for (pop, var), trace in output.traces.items():
+                mtype = cat.MODELS[self.spec.populations[pop].model.type]
+                unit = mtype.state[var].value
+                write_trace(folder / "traces" / f"{pop}.{var}.parquet", trace, unit)
+        _write_json(folder / MANIFEST, manifest)
+        self.backends[backend] = {"folder": folder.name, "status": manifest.get("status", "ok")}
+
+    def add_failure(self, backend: str, message: str) -> None:
+        self.backends[backend] = {"folder": None, "status": "failed", "error": message}
+
+    def commit(self) -> Path:
+        spec = self.spec
+        _write_json(self.partial / MANIFEST, {
+            "format": FORMAT_VERSION, "run_id": self.run_id, "spec_name": spec.name,
+            "spec_hash": spec.spec_hash, "spec_version": spec.version, "seed": spec.seed,
+            "backends": self.backends, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
+        os.rename(self.partial, self.final)
+        return self.final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.partial, ignore_errors=True)
+
+
+class Results:
+    """One backend's results. ``spikes`` is a pandas DataFrame (population, neuron, time in s);
+    ``traces`` maps (population, variable) to a DataFrame indexed by time (s), one column per neuron."""
+
+    def __init__(self, path: Path, manifest: dict, output: RunOutput | None = None):
+        self.path = Path(path)
+        self.manifest = manifest
+        self.backend = manifest.get("backend", "")
+        self._output = output
+        self._spikes = None
+        self._traces = None
+
+    def __repr__(self) -> str:
+        return f"Results(backend={self.backend!r}, path='{self.path}')"
+
+    @property
+    def spikes(self):
+        if self._spikes is None:
+            import pandas as pd
+            frame = pd.read_parquet(self.path / SPIKES)
+            frame["population"] = frame["population"].astype(str)
+            self._spikes = frame
+        return self._spikes
+
+    @property
+    def traces(self) -> dict:
+        if self._traces is None:
+            import pandas as pd
+            self._traces = {}
+            folder = self.path / "traces"
+            for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+                pop, var = file.stem.split(".", 1)
+                frame = pd.read_parquet(file).set_index("time")
+                frame.columns = [int(c) for c in frame.columns]
+                self._traces[(pop, var)] = frame
+        return self._traces
+
+    @property
+    def populations(self) -> dict:
+        """Per population: size, spike count and mean rate (Hz), as the manifest records them."""
+        return self.manifest.get("populations", {})
+
+    @property
+    def expectations(self) -> list:
+        return self.manifest.get("expectations", [])
+
+
+def read_results(run_dir: str | os.PathLike):
+    """Read a run folder: a :class:`Results` when it holds one backend, else a dict backend -> Results.
+
+    A backend folder itself may be given too. Raises :class:`ResultsError` for a folder that is not a
+    complete run (an interrupted run's ``.partial`` folder, for instance).
+    """
+    path = Path(run_dir)
+    manifest_file = path / MANIFEST
+    if not manifest_file.is_file():
+        hint = " (an interrupted run)" if path.name.endswith(".partial") else ""
+        raise ResultsError(f"{path}: not a complete snnrun results folder{hint}: no {MANIFEST}")
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{manifest_file}: unreadable manifest: {exc}") from None
+    if "backend" in manifest:  # a backend folder
+        return Results(path, manifest)
+    runs = {}
+    for backend, entry in manifest.get("backends", {}).items():
+        if entry.get("folder"):
+            sub = path / entry["folder"]
+            runs[backend] = Results(sub, json.loads((sub / MANIFEST).read_text(encoding="utf-8")))
+    if not runs:
+        raise ResultsError(f"{path}: the run has no successful backend")
+    return next(iter(runs.values())) if len(runs) == 1 else runs

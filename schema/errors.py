@@ -1,0 +1,127 @@
+"""snnrun's error hierarchy and the exit code each kind of failure maps to.
+
+Every error a user can cause derives from :class:`SnnrunError` and from the matching builtin (as nengo
+does), so callers can catch either. The command line turns each into one line on stderr and exits with
+its ``exit_code``; the traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Iterable, Sequence
+
+
+class ExitCode(IntEnum):
+    """Distinct process exit codes, documented in the README."""
+
+    OK = 0
+    USAGE = 2  # click/typer's own code for a bad command line
+    INVALID_SPEC = 3
+    UNSUPPORTED = 4
+    BACKEND_FAILED = 5
+    EXPECTATION_FAILED = 6
+    RESULTS_ERROR = 7
+    INTERRUPTED = 130
+
+
+class SnnrunError(Exception):
+    """Base of every error snnrun raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.BACKEND_FAILED
+
+    def lines(self) -> list[str]:
+        """The one-line messages this error prints (several for a spec with several problems)."""
+        return [str(self)]
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Render a spec path such as ``('projections', 'ee', 'synapse', 'weight')`` as dotted text.
+
+    List indices are written in brackets: ``record[2].variable``. The empty path is ``<root>``.
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<root>"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec: where it is and what was expected.
+
+    ``line`` and ``column`` are 1-based; 0 means unknown (for example a spec built in Python).
+    """
+
+    file: str
+    line: int
+    column: int
+    path: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return f"{where}: {format_path(self.path)}: {self.message}"
+
+
+class SpecError(SnnrunError, ValueError):
+    """The spec is invalid: YAML, schema, units or meaning. Carries every problem found."""
+
+    exit_code = ExitCode.INVALID_SPEC
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = sorted(
+            problems, key=lambda p: (p.file, p.line or 10**9, p.column, format_path(p.path))
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class UnsupportedFeature(SnnrunError, NotImplementedError):
+    """A backend cannot run a spec element; ``problems`` names each element by spec path."""
+
+    exit_code = ExitCode.UNSUPPORTED
+
+    def __init__(self, backend: str, problems: Iterable[Problem]):
+        self.backend = backend
+        self.problems = list(problems)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{p} (not supported by backend '{self.backend}')" for p in self.problems]
+
+
+class BackendError(SnnrunError, RuntimeError):
+    """A backend failed while building or running; names the backend and, where known, the element."""
+
+    exit_code = ExitCode.BACKEND_FAILED
+
+    def __init__(self, backend: str, message: str, path: Sequence[str | int] = ()):
+        self.backend = backend
+        self.path = tuple(path)
+        where = f" at {format_path(path)}" if path else ""
+        super().__init__(f"backend '{backend}'{where}: {message}")
+
+
+class ExpectationFailed(SnnrunError, AssertionError):
+    """One or more ``expect`` checks failed; each failing check is one line."""
+
+    exit_code = ExitCode.EXPECTATION_FAILED
+
+    def __init__(self, failures: Sequence[str]):
+        self.failures = list(failures)
+        super().__init__("\n".join(self.failures))
+
+    def lines(self) -> list[str]:
+        return list(self.failures)
+
+
+class ResultsError(SnnrunError, OSError):
+    """A results folder is missing, incomplete or unreadable."""
+
+    exit_code = ExitCode.RESULTS_ERROR

@@ -1,0 +1,502 @@
+"""Schema-valid mapping -> typed :class:`Spec` in SI units, with the checks a schema cannot express:
+names that must exist, units against each parameter's dimension, weight dimension against the target's
+synapse type, delays shorter than dt, value arrays of the wrong length, indices out of range, recording a
+variable the model lacks. Every problem is collected and raised together."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import json
+import os
+from typing import Mapping, Optional
+
+from . import catalogue as cat
+from .errors import Problem, SpecError
+from .model import (Connect, Expectation, NeuronModel, Path, Population, Projection, Quantity, Recording, Values,
+                    Simulation, SourceMap, Spec, Stimulus, Synapse, frozen_map)
+from .units import Dimension, format_quantity
+from .values import number_or_quantity, parse_value, value_bounds
+
+T, F, D = Dimension.TIME, Dimension.FREQUENCY, Dimension.DIMENSIONLESS
+METRIC_DIMENSION = {"rate": F, "spike_count": D, "cv_isi": D, "spike_times": T, "first_spike_time": T}
+
+
+def _suggest(name: str, known) -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (defined: {', '.join(known)})" if known else " (none defined)"
+
+
+class _Normaliser:
+    def __init__(self, data: Mapping, file: str, positions: Mapping, key_positions: Mapping, base_dir: str):
+        self.data, self.file, self.base_dir = data, file, base_dir
+        self.positions, self.key_positions = positions, key_positions
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.extra_hash = hashlib.sha256()
+
+    def report(self, path: Path, message: str, key: bool = False) -> None:
+        table = self.key_positions if key and tuple(path) in self.key_positions else self.positions
+        probe = tuple(path)
+        while probe and probe not in table:
+            probe = probe[:-1]
+        line, column = table.get(probe, (0, 0))
+        self.problems.append(Problem(self.file, line, column, tuple(path), message))
+
+    def warn(self, path: Path, message: str) -> None:
+        line, column = self.positions.get(tuple(path), (0, 0))
+        self.warnings.append(str(Problem(self.file, line, column, tuple(path), message)))
+
+    # -- simulation -------------------------------------------------------------------------------
+    def simulation(self) -> Simulation:
+        raw = self.data["simulation"]
+        dt = number_or_quantity(raw["dt"], T, ("simulation", "dt"), self.report)
+        duration = number_or_quantity(raw["duration"], T, ("simulation", "duration"), self.report)
+        if dt is not None and dt <= 0:
+            self.report(("simulation", "dt"), "dt must be positive")
+            dt = None
+        if dt is not None and duration is not None:
+            steps = duration / dt
+            if duration <= 0:
+                self.report(("simulation", "duration"), "duration must be positive")
+            elif abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+                self.report(("simulation", "duration"), f"duration must be a whole number of steps of dt "
+                                                        f"({format_quantity(dt, T)})")
+        self.dt = dt or 1e-4
+        return Simulation(duration=duration or 0.0, dt=self.dt,
+                          backends=tuple(raw.get("backends", ("reference",))),
+                          options=frozen_map({k: frozen_map(v) for k, v in raw.get("options", {}).items()}))
+
+    # -- models and populations -------------------------------------------------------------------
+    def _params(self, mtype: cat.ModelType, given: Mapping, path: Path, size: int, into: dict) -> None:
+        for name, raw in given.items():
+            ppath = path + (name,)
+            if name not in mtype.params:
+                self.report(ppath, f"unknown parameter '{name}' for model type {mtype.name}"
+                                   f"{_suggest(name, mtype.params)}", key=True)
+                continue
+            into[name] = self._param(mtype.params[name], raw, ppath, size)
+
+    def _param(self, param: cat.Param, raw: object, path: Path, size: int):
+        if param.kind == "quantity_list":
+            values = [number_or_quantity(v, param.dimension, path + (i,), self.report) for i, v in enumerate(raw)]
+            return tuple(values) if all(v is not None for v in values) else None
+        if param.kind == "spike_times":
+            return self._spike_times(raw, path, size)
+        return parse_value(raw, param.dimension, path, self.report, size, "neurons")
+
+    def _spike_times(self, raw, path: Path, size: int):
+        if isinstance(raw, str):
+            raw = [raw]
+        if raw and all(isinstance(r, list) for r in raw):
+            if len(raw) != size:
+                self.report(path, f"expected one list of spike times per neuron ({size}), got {len(raw)}")
+                return None
+            lists = [tuple(number_or_quantity(t, T, path + (i, j), self.report) for j, t in enumerate(row))
+                     for i, row in enumerate(raw)]
+        elif any(isinstance(r, list) for r in raw):
+            self.report(path, "give either one list of times for every neuron, or one list per neuron")
+            return None
+        else:
+            lists = [tuple(number_or_quantity(t, T, path + (j,), self.report) for j, t in enumerate(raw))]
+        for i, row in enumerate(lists):
+            if any(t is None for t in row):
+                return None
+            if any(t <= 0 for t in row):
+                self.report(path, "spike times must be after 0 ms (the first step ends at dt)")
+                return None
+        return tuple(lists) if len(lists) > 1 or (raw and isinstance(raw[0], list)) else lists[0]
+
+    def model(self, raw: Mapping, path: Path, size: int) -> Optional[tuple[cat.ModelType, dict]]:
+        mtype = cat.MODELS[raw["type"]]
+        params: dict = {}
+        for name, param in mtype.params.items():
+            if param.default is not None:
+                default = json.loads(param.default) if param.kind == "spike_times" else param.default
+                params[name] = self._param(param, default, path + ("params", name), size)
+        self._params(mtype, raw.get("params", {}), path + ("params",), size, params)
+        return mtype, params
+
+    def populations(self) -> dict[str, Population]:
+        models = self.data.get("models", {})
+        out = {}
+        for name, raw in self.data["populations"].items():
+            path = ("populations", name)
+            size = raw["size"]
+            if isinstance(raw["model"], str):
+                if raw["model"] not in models:
+                    self.report(path + ("model",), f"unknown model '{raw['model']}'{_suggest(raw['model'], models)}")
+                    continue
+                model_raw, model_path, model_name = models[raw["model"]], ("models", raw["model"]), raw["model"]
+            else:
+                model_raw, model_path, model_name = raw["model"], path + ("model",), None
+            mtype, params = self.model(model_raw, model_path, size)
+            self._params(mtype, raw.get("params", {}), path + ("params",), size, params)
+            initial = self._initial(mtype, raw.get("initial", {}), params, path + ("initial",), size)
+            self._check_model(mtype, params, path)
+            out[name] = Population(name, size, NeuronModel(mtype.name, frozen_map(params)), frozen_map(initial),
+                                   model_name)
+        return out
+
+    def _initial(self, mtype: cat.ModelType, raw: Mapping, params: dict, path: Path, size: int) -> dict:
+        if mtype.is_source and raw:
+            self.report(path, f"{mtype.name} is a spike source: it has no state to initialise")
+            return {}
+        initial = {}
+        for var, default in mtype.initial.items():
+            initial[var] = params.get(default) if default in mtype.params else parse_value(
+                default, mtype.state[var], path + (var,), self.report, size)
+        for var, value in raw.items():
+            if var not in mtype.initial:
+                self.report(path + (var,), f"'{var}' is not a state variable of {mtype.name}"
+                                           f"{_suggest(var, mtype.initial)}", key=True)
+                continue
+            initial[var] = parse_value(value, mtype.state[var], path + (var,), self.report, size, "neurons")
+        return initial
+
+    def _check_model(self, mtype: cat.ModelType, params: dict, path: Path) -> None:
+        for name in ("tau_m", "cm", "tau_syn_exc", "tau_syn_inh", "tau_w"):
+            if name in params and params[name] is not None and value_bounds(params[name])[0] <= 0:
+                self.report(path + ("params", name), f"{name} must be positive")
+        for name in ("tau_refrac", "rate"):
+            if name in params and params[name] is not None and value_bounds(params[name])[0] < 0:
+                self.report(path + ("params", name), f"{name} must not be negative")
+        reset, thresh = params.get("v_reset"), params.get("v_thresh")
+        if isinstance(reset, Quantity) and isinstance(thresh, Quantity) and reset.value >= thresh.value \
+                and mtype.name.startswith("lif"):
+            self.report(path + ("params", "v_reset"), "v_reset must be below v_thresh")
+        if mtype.name == "inhomogeneous_poisson" and params.get("times") and params.get("rates") is not None:
+            if len(params["times"]) != len(params["rates"]):
+                self.report(path + ("params", "rates"), "times and rates need the same length")
+            if list(params["times"]) != sorted(params["times"]):
+                self.report(path + ("params", "times"), "times must be in increasing order")
+            if any(r < 0 for r in params["rates"]):
+                self.report(path + ("params", "rates"), "rates must not be negative")
+
+    # -- projections --------------------------------------------------------------------------------
+    def projections(self, pops: Mapping[str, Population]) -> dict[str, Projection]:
+        out = {}
+        for name, raw in self.data.get("projections", {}).items():
+            path = ("projections", name)
+            ends = []
+            for end in ("pre", "post"):
+                if raw[end] not in self.data["populations"]:
+                    self.report(path + (end,), f"unknown population '{raw[end]}'"
+                                               f"{_suggest(raw[end], self.data['populations'])}")
+                elif raw[end] in pops:
+                    ends.append(pops[raw[end]])
+            if len(ends) != 2:
+                continue
+            pre, post = ends
+            mtype = cat.MODELS[post.model.type]
+            if mtype.is_source:
+                self.report(path + ("post",), f"population '{post.name}' is a spike source ({mtype.name}): "
+                                              "it cannot receive synapses")
+                continue
+            connect = self._connect(raw["connect"], path + ("connect",), pre, post)
+            if connect is None:
+                continue
+            synapse = self._synapse(raw["synapse"], path + ("synapse",), mtype, connect, pre, post)
+            if synapse is not None:
+                out[name] = Projection(name, pre.name, post.name, connect, synapse)
+        return out
+
+    def _connect(self, raw: Mapping, path: Path, pre: Population, post: Population) -> Optional[Connect]:
+        rule = raw["rule"]
+        same = pre.name == post.name
+        allow_self = raw.get("allow_self", True)
+        multapses = raw.get("multapses", False)
+        n = raw.get("n")
+        self_slots = 1 if same and not allow_self else 0
+        limits = {"fixed_indegree": pre.size - self_slots, "fixed_outdegree": post.size - self_slots,
+                  "fixed_total": pre.size * post.size - (pre.size if self_slots else 0)}
+        if rule in limits and not multapses and n > limits[rule]:
+            self.report(path + ("n",), f"n = {n} is more than the {limits[rule]} distinct partners available "
+                                       "(set multapses: true to allow repeats)")
+            return None
+        if rule == "one_to_one" and pre.size != post.size:
+            self.report(path + ("rule",), f"one_to_one needs equal sizes, got {pre.size} and {post.size}")
+            return None
+        pairs, weights, delays = (), None, None
+        if rule == "from_list":
+            if "file" in raw:
+                loaded = self._pairs_file(raw["file"], path + ("file",))
+                if loaded is None:
+                    return None
+                pairs, weights, delays = loaded
+            else:
+                pairs = tuple(tuple(p) for p in raw["pairs"])
+            for i, (a, b) in enumerate(pairs):
+                if a >= pre.size or b >= post.size:
+                    where = path + ("pairs", i) if "pairs" in raw else path + ("file",)
+                    self.report(where, f"pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
+                    return None
+        return Connect(rule, p=raw.get("p"), n=n, allow_self=allow_self, multapses=multapses, pairs=pairs,
+                       weights=weights, delays=delays)
+
+    def _pairs_file(self, name: str, path: Path):
+        full = os.path.join(self.base_dir, name)
+        try:
+            with open(full, "rb") as handle:
+                blob = handle.read(64 * 2**20 + 1)
+        except OSError as exc:
+            self.report(path, f"cannot read connection file '{name}': {exc.strerror}")
+            return None
+        if len(blob) > 64 * 2**20:
+            self.report(path, "connection file is larger than 64 MiB")
+            return None
+        self.extra_hash.update(blob)
+        rows = list(csv.reader(blob.decode("utf-8", errors="replace").splitlines()))
+        if not rows or rows[0][:2] != ["pre", "post"]:
+            self.report(path, "connection file needs a header row: pre,post[,weight][,delay] "
+                              "(weight and delay cells as quantities such as '16.2 pA', '1 ms')")
+            return None
+        header = rows[0]
+        pairs, columns = [], {c: [] for c in header[2:]}
+        for number, row in enumerate(rows[1:], start=2):
+            try:
+                pairs.append((int(row[0]), int(row[1])))
+                if min(pairs[-1]) < 0:
+                    raise ValueError
+            except (ValueError, IndexError):
+                self.report(path, f"{name}:{number}: expected two neuron indices, got {','.join(row)!r}")
+                return None
+            for column, cell in zip(header[2:], row[2:]):
+                columns[column].append(cell)
+        unknown = set(columns) - {"weight", "delay"}
+        if unknown:
+            self.report(path, f"{name}: unknown columns {sorted(unknown)} (expected weight, delay)")
+            return None
+        return tuple(pairs), columns.get("weight"), columns.get("delay")
+
+    def _synapse(self, raw: Mapping, path: Path, mtype: cat.ModelType, connect: Connect,
+                 pre: Population, post: Population) -> Optional[Synapse]:
+        receptor = raw.get("receptor", "exc")
+        dimension = cat.SYNAPSE_WEIGHT_DIMENSION[mtype.synapse]
+        n_syn = {"one_to_one": pre.size, "from_list": len(connect.pairs),
+                 "all_to_all": pre.size * post.size - (pre.size if pre.name == post.name
+                                                       and not connect.allow_self else 0)}.get(connect.rule)
+        weight = delay = None
+        if connect.weights is not None:
+            weight = self._file_values(connect.weights, dimension, path + ("weight",))
+        if "weight" in raw:
+            weight = parse_value(raw["weight"], dimension, path + ("weight",), self.report, n_syn, "synapses")
+        elif connect.weights is None:
+            self.report(path, f"missing required key 'weight' (a {dimension.value} for {mtype.name} targets)",
+                        key=True)
+        if connect.delays is not None:
+            delay = self._file_values(connect.delays, T, path + ("delay",))
+        if "delay" in raw:
+            delay = parse_value(raw["delay"], T, path + ("delay",), self.report, n_syn, "synapses")
+        elif connect.delays is None:
+            delay = Quantity(self.dt, T)
+        if delay is not None:
+            low = value_bounds(delay)[0]
+            if low < self.dt * (1 - 1e-9):
+                shown = "can be" if low == float("-inf") else f"is {format_quantity(low, T)},"
+                self.report(path + ("delay",), f"delay {shown} shorter than dt ({format_quantity(self.dt, T)}); "
+                                               "delays must be >= dt (give distributions a clip)")
+        if weight is not None and mtype.synapse == "conductance" and value_bounds(weight)[0] < 0:
+            self.report(path + ("weight",), "conductance weights must not be negative "
+                                            "(the receptor's reversal potential sets the sign)")
+        plasticity = self._plasticity(raw.get("plasticity"), path + ("plasticity",), dimension)
+        short_term = None
+        if "short_term" in raw:
+            st = raw["short_term"]
+            short_term = frozen_map({"rule": st["rule"], "u": st["u"],
+                                     "tau_rec": number_or_quantity(st["tau_rec"], T, path + ("short_term", "tau_rec"), self.report),
+                                     "tau_facil": number_or_quantity(st.get("tau_facil", "0 ms"), T,
+                                                                     path + ("short_term", "tau_facil"), self.report)})
+        if weight is None or delay is None:
+            return None
+        return Synapse(receptor, weight, delay, plasticity, short_term)
+
+    def _file_values(self, cells, dimension: Dimension, path: Path):
+        values = [number_or_quantity(c, dimension, path, self.report) for c in cells]
+        if any(v is None for v in values):
+            return None
+        return Values(tuple(values), dimension)
+
+    def _plasticity(self, raw, path: Path, weight_dimension: Dimension):
+        if raw is None:
+            return None
+        out = {k: v for k, v in raw.items()}
+        for key in ("tau_plus", "tau_minus"):
+            out[key] = number_or_quantity(raw[key], T, path + (key,), self.report)
+        out["w_min"] = (number_or_quantity(raw["w_min"], weight_dimension, path + ("w_min",), self.report)
+                        if "w_min" in raw else 0.0)
+        out["w_max"] = number_or_quantity(raw["w_max"], weight_dimension, path + ("w_max",), self.report)
+        out.setdefault("weight_dependence", "additive")
+        out.setdefault("pairing", "all_to_all")
+        return frozen_map(out)
+
+    # -- stimuli, recordings, expectations ----------------------------------------------------------
+    def _neurons(self, raw, path: Path, size: int) -> Optional[tuple[int, ...]]:
+        if raw is None:
+            return None
+        if isinstance(raw, dict):
+            if raw["first"] > size:
+                self.report(path, f"first: {raw['first']} is more than the population's {size} neurons")
+                return None
+            return tuple(range(raw["first"]))
+        bad = [i for i in raw if i >= size]
+        if bad:
+            self.report(path, f"neuron index {bad[0]} is out of range (population size {size})")
+            return None
+        return tuple(raw)
+
+    def stimuli(self, pops: Mapping[str, Population]) -> dict[str, Stimulus]:
+        out = {}
+        for name, raw in self.data.get("stimuli", {}).items():
+            path = ("stimuli", name)
+            target = raw["target"]["population"]
+            if target not in self.data["populations"]:
+                self.report(path + ("target", "population"),
+                            f"unknown population '{target}'{_suggest(target, self.data['populations'])}")
+                continue
+            if target not in pops:
+                continue
+            if cat.MODELS[pops[target].model.type].is_source:
+                self.report(path + ("target", "population"), f"population '{target}' is a spike source: "
+                                                             "it takes no current")
+                continue
+            neurons = self._neurons(raw["target"].get("neurons"), path + ("target", "neurons"), pops[target].size)
+            stype = cat.STIMULI[raw["type"]]
+            params = {}
+            for key, param in stype.params.items():
+                if key not in raw and param.default is None:
+                    continue
+                value = raw.get(key, param.default)
+                if param.kind == "quantity_list":
+                    params[key] = self._param(param, value, path + (key,), 1)
+                elif isinstance(value, dict):
+                    self.report(path + (key,), "a stimulus parameter is one quantity for every target neuron "
+                                               "(for per-neuron currents use the population's i_offset)")
+                else:
+                    params[key] = number_or_quantity(value, param.dimension, path + (key,), self.report)
+            for key in raw:
+                if key not in stype.params and key not in ("type", "target"):
+                    self.report(path + (key,), f"'{key}' is not a parameter of a {stype.name} stimulus"
+                                               f"{_suggest(key, stype.params)}", key=True)
+            if raw["type"] == "step" and params.get("times") and params.get("amplitudes"):
+                if len(params["times"]) != len(params["amplitudes"]):
+                    self.report(path + ("amplitudes",), "times and amplitudes need the same length")
+                elif list(params["times"]) != sorted(params["times"]):
+                    self.report(path + ("times",), "times must be in increasing order")
+            if params.get("start") is not None and params.get("stop") is not None \
+                    and params["stop"] < params["start"]:
+                self.report(path + ("stop",), "stop must not be before start")
+            out[name] = Stimulus(name, raw["type"], target, neurons, frozen_map(params))
+        return out
+
+    def record(self, pops: Mapping[str, Population], projs: Mapping[str, Projection]) -> tuple[Recording, ...]:
+        raw_list = self.data.get("record")
+        if raw_list is None:
+            return tuple(Recording("spikes", population=p) for p in pops)
+        out = []
+        for i, raw in enumerate(raw_list):
+            path = ("record", i)
+            interval = None
+            if "interval" in raw:
+                interval = number_or_quantity(raw["interval"], T, path + ("interval",), self.report)
+                if interval is not None:
+                    steps = interval / self.dt
+                    if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6 * steps:
+                        self.report(path + ("interval",), "interval must be a whole number of steps of dt "
+                                                          f"({format_quantity(self.dt, T)})")
+            if "projection" in raw:
+                name = raw["projection"]
+                if name not in self.data.get("projections", {}):
+                    self.report(path + ("projection",), f"unknown projection '{name}'"
+                                                        f"{_suggest(name, self.data.get('projections', {}))}")
+                elif raw["variable"] != "weight":
+                    self.report(path + ("variable",), "a projection records 'weight'")
+                else:
+                    first = raw.get("synapses", {}).get("first") if isinstance(raw.get("synapses"), dict) else None
+                    out.append(Recording("weight", projection=name, interval=interval, synapses=first))
+                continue
+            name = raw["population"]
+            if name not in self.data["populations"]:
+                self.report(path + ("population",), f"unknown population '{name}'"
+                                                    f"{_suggest(name, self.data['populations'])}")
+                continue
+            if name not in pops:
+                continue
+            mtype = cat.MODELS[pops[name].model.type]
+            variable = raw["variable"]
+            if variable != "spikes" and variable not in mtype.state:
+                known = ["spikes", *mtype.state]
+                self.report(path + ("variable",), f"{mtype.name} has no variable '{variable}' "
+                                                  f"(recordable: {', '.join(known)})")
+                continue
+            neurons = self._neurons(raw.get("neurons"), path + ("neurons",), pops[name].size)
+            out.append(Recording(variable, population=name, neurons=neurons,
+                                 interval=interval if variable != "spikes" else None))
+        return tuple(out)
+
+    def expect(self, pops: Mapping[str, Population]) -> tuple[Expectation, ...]:
+        out = []
+        for i, raw in enumerate(self.data.get("expect", [])):
+            path = ("expect", i)
+            name = raw["population"]
+            if name not in self.data["populations"]:
+                self.report(path + ("population",), f"unknown population '{name}'"
+                                                    f"{_suggest(name, self.data['populations'])}")
+                continue
+            if name not in pops:
+                continue
+            dim = METRIC_DIMENSION[raw["metric"]]
+            neurons = self._neurons(raw.get("neurons"), path + ("neurons",), pops[name].size)
+            between = equals = None
+            if "between" in raw:
+                between = tuple(number_or_quantity(v, dim, path + ("between", j), self.report)
+                                for j, v in enumerate(raw["between"]))
+                if None not in between and between[0] > between[1]:
+                    self.report(path + ("between",), "between needs [low, high] with low <= high")
+            if "equals" in raw:
+                eq = raw["equals"]
+                if isinstance(eq, list):
+                    equals = tuple(number_or_quantity(v, dim, path + ("equals", j), self.report)
+                                   for j, v in enumerate(eq))
+                else:
+                    equals = number_or_quantity(eq, dim, path + ("equals",), self.report)
+            if raw["metric"] == "spike_times" and (neurons is None or len(neurons) != 1):
+                self.report(path + ("neurons",), "spike_times compares one neuron: give neurons: [index]")
+            tolerance = number_or_quantity(raw.get("tolerance", 0), dim if "tolerance" in raw else D,
+                                           path + ("tolerance",), self.report)
+            out.append(Expectation(i, name, raw["metric"], neurons, between, equals, tolerance or 0.0,
+                                   tuple(raw["backends"]) if "backends" in raw else None))
+        return tuple(out)
+
+
+def spec_hash(data: Mapping, extra: bytes = b"") -> str:
+    """SHA-256 of the validated mapping (formatting and comments do not matter) and any data files."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    digest.update(extra)
+    return digest.hexdigest()
+
+
+def normalise(data: Mapping, file: str, positions: Mapping, key_positions: Mapping, base_dir: str) -> Spec:
+    """Build the typed Spec from a schema-valid mapping; raise SpecError with every semantic problem."""
+    n = _Normaliser(data, file, positions, key_positions, base_dir)
+    simulation = n.simulation()
+    pops = n.populations()
+    projs = n.projections(pops)
+    stimuli = n.stimuli(pops)
+    record = n.record(pops, projs)
+    expect = n.expect(pops)
+    if n.problems:
+        raise SpecError(n.problems)
+    return Spec(
+        version=data["snnrun"], name=data["name"], description=data.get("description", ""),
+        seed=data.get("seed", 0), simulation=simulation, populations=frozen_map(pops),
+        projections=frozen_map(projs), stimuli=frozen_map(stimuli), record=record, expect=expect,
+        compare=frozen_map(data.get("compare", {})), sweep=frozen_map(data.get("sweep", {})),
+        source=SourceMap(file, frozen_map(positions)),
+        spec_hash=spec_hash(data, n.extra_hash.digest()), raw=frozen_map(data),
+        warnings=tuple(n.warnings), base_dir=base_dir,
+    )

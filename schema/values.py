@@ -1,0 +1,135 @@
+"""Parse the value forms of the spec language (quantity, per-element values, distributions) into the IR,
+checking each against the dimension its parameter needs. Problems are collected, not raised, so the
+loader can report all of them at once."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from .model import Distribution, Path, Quantity, ValueSpec, Values
+from .units import Dimension, UnitError, expect_dimension, unit_factor
+
+Report = Callable[[Path, str], None]
+
+
+def number_or_quantity(raw: object, dimension: Dimension, path: Path, report: Report,
+                       unit: Optional[str] = None) -> Optional[float]:
+    """An SI float from ``"20 ms"``, or from a bare number scaled by ``unit`` (a distribution's unit)."""
+    try:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and unit is not None:
+            found, factor = unit_factor(unit)
+            if found is not dimension:
+                raise UnitError(f"unit '{unit}' is a {found.value}, expected a {dimension.value}")
+            return float(raw) * factor
+        return expect_dimension(raw, dimension)
+    except UnitError as exc:
+        report(path, str(exc))
+        return None
+
+
+def parse_value(raw: object, dimension: Dimension, path: Path, report: Report,
+                n_elements: Optional[int] = None, what: str = "elements") -> Optional[ValueSpec]:
+    """Turn a spec value into a Quantity, Values or Distribution (SI), or report why it cannot be.
+
+    ``n_elements`` is the length per-element values must have (None: not known before drawing).
+    """
+    if not isinstance(raw, dict):
+        value = number_or_quantity(raw, dimension, path, report)
+        return None if value is None else Quantity(value, dimension)
+    if "distribution" in raw:
+        return _distribution(raw, dimension, path, report)
+    unit = raw.get("unit")
+    if unit is None and dimension is not Dimension.DIMENSIONLESS:
+        report(path + ("unit",), f"per-element values need a unit of {dimension.value} "
+                                 f"(e.g. unit: {'mV' if dimension is Dimension.VOLTAGE else 'ms'})")
+        return None
+    factor = 1.0
+    if unit is not None:
+        try:
+            found, factor = unit_factor(unit)
+        except UnitError as exc:
+            report(path + ("unit",), str(exc))
+            return None
+        if found is not dimension:
+            report(path + ("unit",), f"expected a unit of {dimension.value}, got '{unit}' (a {found.value})")
+            return None
+    values = tuple(float(v) * factor for v in raw["values"])
+    if n_elements is None:
+        report(path, f"per-element values are not possible here: the number of {what} is only known "
+                     "after drawing (use one_to_one, all_to_all or from_list)")
+        return None
+    if len(values) != n_elements:
+        report(path + ("values",), f"expected {n_elements} values (one per {what[:-1] if what.endswith('s') else what}), "
+                                   f"got {len(values)}")
+        return None
+    return Values(values, dimension)
+
+
+def _distribution(raw: dict, dimension: Dimension, path: Path, report: Report) -> Optional[Distribution]:
+    name = raw["distribution"]
+    unit = raw.get("unit")
+    ok = True
+
+    def q(key: str) -> Optional[float]:
+        nonlocal ok
+        value = number_or_quantity(raw[key], dimension, path + (key,), report, unit)
+        ok = ok and value is not None
+        return value
+
+    params: dict[str, float] = {}
+    choices: tuple = ()
+    factor = 1.0
+    if name == "uniform":
+        params = {"low": q("low"), "high": q("high")}
+        if ok and params["low"] > params["high"]:
+            report(path, "uniform distribution needs low <= high")
+            ok = False
+    elif name == "normal":
+        params = {"mean": q("mean"), "std": q("std")}
+        if ok and params["std"] < 0:
+            report(path + ("std",), "standard deviation must not be negative")
+            ok = False
+    elif name == "lognormal":
+        try:
+            found, factor = unit_factor(unit)
+            if found is not dimension:
+                raise UnitError(f"expected a unit of {dimension.value}, got '{unit}' (a {found.value})")
+        except UnitError as exc:
+            report(path + ("unit",), str(exc))
+            return None
+        params = {"mu": float(raw["mu"]), "sigma": float(raw["sigma"])}
+    elif name == "choice":
+        choices = tuple(number_or_quantity(v, dimension, path + ("values", i), report, unit)
+                        for i, v in enumerate(raw["values"]))
+        ok = all(c is not None for c in choices)
+    clip = None
+    if "clip" in raw:
+        low = number_or_quantity(raw["clip"][0], dimension, path + ("clip", 0), report, unit)
+        high = number_or_quantity(raw["clip"][1], dimension, path + ("clip", 1), report, unit)
+        if low is None or high is None:
+            return None
+        if low > high:
+            report(path + ("clip",), "clip needs [low, high] with low <= high")
+            return None
+        clip = (low, high)
+    if not ok:
+        return None
+    return Distribution(name, params, dimension, clip=clip, choices=choices, unit=factor)
+
+
+def value_bounds(value: ValueSpec) -> tuple[float, float]:
+    """The smallest and largest SI value a ValueSpec can take (infinite for unclipped normals)."""
+    if isinstance(value, Quantity):
+        return value.value, value.value
+    if isinstance(value, Values):
+        return (min(value.values), max(value.values)) if value.values else (0.0, 0.0)
+    low, high = float("-inf"), float("inf")
+    if value.name == "uniform":
+        low, high = value.params["low"], value.params["high"]
+    elif value.name == "lognormal":
+        low = 0.0
+    elif value.name == "choice":
+        low, high = min(value.choices), max(value.choices)
+    if value.clip:
+        low, high = max(low, value.clip[0]), min(high, value.clip[1])
+    return low, high
