@@ -24,11 +24,43 @@ def _skip_diagonal(flat: np.ndarray, n: int) -> np.ndarray:
     return row * n + col
 
 
+def _bernoulli_cells(rng: np.random.Generator, total: int, p: float) -> np.ndarray:
+    """Sorted indices of the cells in [0, total) that pass an independent Bernoulli(p) trial each.
+
+    Drawn as geometric gaps between successes: exactly the same distribution as one trial per cell, in
+    O(successes) time and memory, already sorted (numpy's choice without replacement permutes the
+    whole range once k exceeds total/50, 130 ms for CUBA).
+    """
+    if p <= 0 or total == 0:
+        return np.empty(0, np.int64)
+    if p >= 1:
+        return np.arange(total, dtype=np.int64)
+    expected = total * p
+    chunk = int(expected + 5 * np.sqrt(expected) + 16)
+    pieces, last = [], -1
+    while True:
+        idx = last + np.cumsum(rng.geometric(p, chunk))
+        if idx[-1] >= total:
+            pieces.append(idx[idx < total])
+            return np.concatenate(pieces)
+        pieces.append(idx)
+        last = int(idx[-1])
+
+
 def _distinct_flat(rng: np.random.Generator, total: int, k: int) -> np.ndarray:
-    """k distinct integers in [0, total), uniformly (Floyd-style sampling inside numpy for k << total)."""
+    """k distinct integers in [0, total), every k-subset equally likely.
+
+    Oversample with replacement, deduplicate, then keep a uniform random k of the distinct values (by
+    symmetry the distinct set is a uniform subset of its size); cost O(k log k) instead of O(total).
+    """
     if k == 0:
         return np.empty(0, np.int64)
-    return rng.choice(total, size=k, replace=False).astype(np.int64)
+    if k > total // 4:
+        return np.sort(rng.choice(total, size=k, replace=False)).astype(np.int64)
+    while True:
+        drawn = np.unique(rng.integers(0, total, size=k + k // 8 + 32, dtype=np.int64))
+        if drawn.size >= k:
+            return np.sort(rng.choice(drawn, size=k, replace=False))
 
 
 def _per_row(rng: np.random.Generator, rows: int, pool: int, n: int, same: bool, allow_self: bool,
@@ -78,14 +110,11 @@ def draw_connectivity(connect: Connect, n_pre: int, n_post: int, same: bool,
     if rule in ("fixed_probability", "fixed_total"):
         total = n_pre * (n_post - 1) if exclude_self else n_pre * n_post
         if rule == "fixed_probability":
-            # Bernoulli(p) on every cell is the same as a Binomial count of distinct cells chosen uniformly.
-            k = int(rng.binomial(total, connect.p)) if total else 0
+            flat = _bernoulli_cells(rng, total, connect.p)
+        elif connect.multapses:
+            flat = rng.integers(0, total, size=connect.n, dtype=np.int64)
         else:
-            k = connect.n
-        if connect.multapses and rule == "fixed_total":
-            flat = rng.integers(0, total, size=k, dtype=np.int64)
-        else:
-            flat = _distinct_flat(rng, total, k)
+            flat = _distinct_flat(rng, total, connect.n)
         if exclude_self:
             flat = _skip_diagonal(flat, n_pre)
         return _from_flat(flat, n_post)

@@ -51,14 +51,12 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     written under ``out`` atomically. Expectation outcomes are in each Results' manifest; the command
     line turns a failed one into exit code 6.
     """
-    spec_text = None
     if not isinstance(spec, Spec):
-        path = Path(spec)
-        spec_text = path.read_text(encoding="utf-8", errors="replace")
-        spec = load_spec(path, overrides={"seed": seed} if seed is not None else None)
+        spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
     elif seed is not None:
         raise ValueError("seed= needs a spec path; set the seed in the spec")
-    elif spec.source.file and os.path.isfile(spec.source.file):
+    spec_text = None
+    if spec.source.file and os.path.isfile(spec.source.file):
         spec_text = Path(spec.source.file).read_text(encoding="utf-8", errors="replace")
     names = [backend] if isinstance(backend, str) else list(backend or spec.simulation.backends)
     adapters = check_backends(spec, names)

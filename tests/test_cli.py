@@ -1,0 +1,170 @@
+"""The snnrun command line as a user runs it: real subprocesses, exit codes, one-line errors, results."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SPECS
+from snnrun import ExitCode, read_results
+from snnrun.schema.build import schema_text
+
+SNNRUN = str(Path(sys.executable).with_name("snnrun"))
+EXAMPLES = sorted(p.name for p in SPECS.glob("*.yaml"))
+
+
+def snnrun(*args, cwd=None, timeout=120):
+    return subprocess.run([SNNRUN, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_spec_runs_and_meets_its_expectations(name, tmp_path):
+    proc = snnrun(SPECS / name, "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    run_dir = Path(proc.stdout.strip().splitlines()[-1].split("results: ", 1)[1])
+    results = read_results(run_dir)
+    assert results.backend == "reference"
+    assert list(results.spikes.columns) == ["population", "neuron", "time"]
+    assert all(check["passed"] for check in results.expectations)
+    for population, row in results.populations.items():
+        assert f" {population} " in proc.stdout and f"{row['rate_hz']:.3f}" in proc.stdout
+
+
+def test_manifest_has_provenance(tmp_path):
+    proc = snnrun(SPECS / "fi_curve.yaml", "--out", tmp_path, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(proc.stdout.strip())
+    manifest = json.loads((run_dir / "reference" / "manifest.json").read_text())
+    for key in ("spec_hash", "spec_version", "snnrun_version", "simulator_versions", "seed", "dt", "platform",
+                "wall_time", "warnings", "backend"):
+        assert key in manifest, key
+    assert manifest["dt"] == pytest.approx(1e-4)
+    assert (run_dir / "spec.yaml").read_text() == (SPECS / "fi_curve.yaml").read_text()
+    trace = read_results(run_dir).traces[("cells", "v")]
+    assert list(trace.columns) == [0, 5, 10]
+    assert trace.index[1] == pytest.approx(1e-4)
+
+
+def test_seed_override_changes_the_draw(tmp_path):
+    a = snnrun(SPECS / "poisson_population.yaml", "--out", tmp_path, "-q", "--seed", "1")
+    b = snnrun(SPECS / "poisson_population.yaml", "--out", tmp_path, "-q", "--seed", "2")
+    assert a.returncode == b.returncode == 0
+    sa, sb = (read_results(Path(p.stdout.strip())).spikes for p in (a, b))
+    assert not sa.equals(sb)
+    assert json.loads((Path(a.stdout.strip()) / "manifest.json").read_text())["seed"] == 1
+
+
+UNSUPPORTED = """snnrun: "1.0"
+name: cond
+simulation: {duration: 10 ms, dt: 0.1 ms}
+populations:
+  cells: {size: 2, model: {type: lif_cond_exp}}
+projections:
+  loop:
+    pre: cells
+    post: cells
+    connect: {rule: all_to_all}
+    synapse: {weight: 1 nS, plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01,
+                                         a_minus: 0.012, w_max: 2 nS}}
+"""
+
+
+def test_unsupported_features_are_listed_with_paths_and_exit_4(tmp_path):
+    spec = tmp_path / "cond.yaml"
+    spec.write_text(UNSUPPORTED)
+    for args in (("check", spec), (spec, "--out", tmp_path / "out")):
+        proc = snnrun(*args)
+        assert proc.returncode == ExitCode.UNSUPPORTED, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+        assert f"error: {spec}:5:34: populations.cells.model.type: model type lif_cond_exp" in lines[0]
+        assert f"error: {spec}:11:41: projections.loop.synapse.plasticity: plasticity:stdp" in lines[1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_failed_expectation_exits_6_and_keeps_complete_results(tmp_path):
+    text = (SPECS / "fi_curve.yaml").read_text().replace("equals: 67}", "equals: 68}")
+    spec = tmp_path / "fi.yaml"
+    spec.write_text(text)
+    proc = snnrun(spec, "--out", tmp_path / "out")
+    assert proc.returncode == ExitCode.EXPECTATION_FAILED
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "expect[2]: reference: cells spike_count 67 differs from 68" in errors[0]
+    assert f"{spec}:29:5" in errors[0]
+    run_dirs = list((tmp_path / "out" / "fi_curve").iterdir())
+    assert len(run_dirs) == 1
+    results = read_results(run_dirs[0])
+    assert [c["passed"] for c in results.expectations] == [True, True, False]
+
+
+def test_bad_command_line_and_missing_file(tmp_path):
+    proc = snnrun(tmp_path / "nope.yaml", "--out", tmp_path)
+    assert proc.returncode == ExitCode.INVALID_SPEC
+    assert proc.stderr.count("\n") == 1 and "nope.yaml" in proc.stderr and "Traceback" not in proc.stderr
+    proc = snnrun(SPECS / "cuba.yaml", "--backend", "nosuch", "--out", tmp_path)
+    assert proc.returncode == ExitCode.UNSUPPORTED and "unknown backend 'nosuch'" in proc.stderr
+    proc = snnrun(SPECS / "cuba.yaml", "--seed", "abc")
+    assert proc.returncode == ExitCode.USAGE
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = snnrun(tmp_path / "nope.yaml", "--debug")
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_validate_schema_backends_and_version():
+    proc = snnrun("validate", SPECS / "cuba.yaml")
+    assert proc.returncode == 0 and "valid" in proc.stdout
+    proc = snnrun("schema")
+    assert proc.returncode == 0 and json.loads(proc.stdout) == json.loads(schema_text())
+    proc = snnrun("backends")
+    assert proc.returncode == 0 and "reference" in proc.stdout and "lif_curr_exp" in proc.stdout
+    proc = snnrun("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("snnrun ")
+
+
+def test_killed_run_leaves_no_result_that_looks_complete(tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text((SPECS / "cuba.yaml").read_text().replace("duration: 1 s", "duration: 30 s"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([SNNRUN, spec, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((out / "cuba").glob(".*.partial")) if (out / "cuba").exists() else True:
+        time.sleep(0.05)
+        if time.time() > deadline:
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    entries = list((out / "cuba").iterdir())
+    assert entries and all(e.name.startswith(".") and e.name.endswith(".partial") for e in entries)
+    with pytest.raises(Exception, match="not a complete snnrun results folder"):
+        read_results(entries[0])
+
+
+def test_interrupt_removes_the_partial_folder(tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text((SPECS / "cuba.yaml").read_text().replace("duration: 1 s", "duration: 30 s"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([SNNRUN, spec, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not ((out / "cuba").exists() and list((out / "cuba").iterdir())):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.INTERRUPTED
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list((out / "cuba").iterdir()) == []
+
+
+def test_schema_file_is_the_generated_one():
+    assert (ROOT / "schema" / "snnrun-spec-v1.schema.json").read_text() == schema_text()
