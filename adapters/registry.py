@@ -11,6 +11,11 @@ from .base import Adapter
 #: backend name -> "module:Class"; the built-in reference engine is registered like any other adapter
 ADAPTERS: dict[str, str] = {
     "reference": "snnrun.adapters.reference.adapter:ReferenceAdapter",
+    "brian2": "snnrun.adapters.brian2.adapter:Brian2Adapter",
+    "nengo": "snnrun.adapters.nengo.adapter:NengoAdapter",
+    "pynn:nest": "snnrun.adapters.pynn.adapter:PyNNNestAdapter",
+    "pynn:neuron": "snnrun.adapters.pynn.adapter:PyNNNeuronAdapter",
+    "pynn:brian2": "snnrun.adapters.pynn.adapter:PyNNBrian2Adapter",
 }
 
 
@@ -31,4 +36,10 @@ def get_adapter(name: str) -> Adapter:
                                  f"snnrun version (available: {', '.join(ADAPTERS)})")
         raise UnknownBackend(f"unknown backend '{name}' (known: {', '.join(cat.BACKEND_NAMES)})")
     module, cls = ADAPTERS[name].split(":")
-    return getattr(importlib.import_module(module), cls)()
+    try:
+        adapter_module = importlib.import_module(module)
+    except ImportError as exc:
+        extra = name.split(":")[0]
+        raise UnknownBackend(f"backend '{name}' cannot be loaded ({exc}); install it with "
+                             f"pip install 'snnrun[{extra}]'") from exc
+    return getattr(adapter_module, cls)()

@@ -169,18 +169,20 @@ def check_command(spec: Path = typer.Argument(..., show_default=False),
 def backends_command() -> None:
     """List the backends, whether each is installed, its versions and what it supports."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    from .adapters.registry import ADAPTERS, get_adapter, known_backends
+    from .adapters.registry import get_adapter, known_backends
 
     table = Table(show_edge=False, header_style="bold")
     for column in ("backend", "status", "versions", "model types", "stimuli"):
         table.add_column(column)
     for name in known_backends():
-        if name not in ADAPTERS:
-            table.add_row(name, "no adapter yet", "", "", "")
+        try:
+            adapter = get_adapter(name)
+        except SnnrunError as error:
+            table.add_row(name, "unavailable", escape(str(error)), "", "")
             continue
-        adapter = get_adapter(name)
         versions = ", ".join(f"{k} {v}" for k, v in adapter.versions().items())
         caps = adapter.capabilities
         table.add_row(name, "installed", versions, ", ".join(sorted(caps.models)), ", ".join(sorted(caps.stimuli)))
