@@ -44,6 +44,9 @@ COMMANDS = {
                       ["benchmarks/cuba_brian2.py"]),
     "snnrun-reference": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--out", "{out}"],
                          [str(BIN / "snnrun"), "specs/cuba.yaml"]),
+    # -- brian2 adapter commands --
+    # -- pynn adapter commands --
+    # -- nengo adapter commands --
 }
 
 
