@@ -65,6 +65,8 @@ class Adapter(ABC):
 
     name: str = ""
     capabilities: Capabilities
+    #: run in a worker process of its own (simulators keep process-wide state and may crash)
+    isolate: bool = True
 
     def versions(self) -> dict[str, str]:
         """Versions of the simulator stack this adapter drives (empty if not installed)."""

@@ -14,6 +14,7 @@ from .results import Results, RunWriter, platform_info
 from .schema.errors import BackendError, SnnrunError, UnsupportedFeature
 from .schema.loader import load_spec
 from .schema.model import Spec
+from .worker import run_isolated
 
 ProgressFactory = Callable[[str], Optional[Callable[[int, int], None]]]
 
@@ -44,12 +45,13 @@ def check_backends(spec: Spec, backends: Iterable[str]) -> dict:
 
 def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
         out: str | os.PathLike = "results", seed: int | None = None,
-        progress: ProgressFactory | None = None):
+        progress: ProgressFactory | None = None, isolate: bool = True):
     """Run ``spec`` (a Spec or a path) on ``backend`` (a name or names; default the spec's own list).
 
     Returns a :class:`Results` for one backend, or a dict backend -> Results for several. Results are
     written under ``out`` atomically. Expectation outcomes are in each Results' manifest; the command
-    line turns a failed one into exit code 6.
+    line turns a failed one into exit code 6. Simulator backends run in a worker process each
+    (``isolate=False`` runs them in this process, for debugging).
     """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
@@ -68,8 +70,10 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     try:
         for name, adapter in adapters.items():
             t1 = time.perf_counter()
+            reporter = progress(name) if progress else None
             try:
-                output = adapter.run(instance, progress(name) if progress else None)
+                output = (run_isolated(adapter, instance, reporter) if adapter.isolate and isolate
+                          else adapter.run(instance, reporter))
             except SnnrunError:
                 raise
             except Exception as exc:  # a simulator's own exception, translated at the boundary

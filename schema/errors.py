@@ -103,6 +103,7 @@ class BackendError(SnnrunError, RuntimeError):
 
     def __init__(self, backend: str, message: str, path: Sequence[str | int] = ()):
         self.backend = backend
+        self.detail = message
         self.path = tuple(path)
         where = f" at {format_path(path)}" if path else ""
         super().__init__(f"backend '{backend}'{where}: {message}")

@@ -33,6 +33,7 @@ class ReferenceAdapter(Adapter):
 
     name = "reference"
     capabilities = CAPABILITIES
+    isolate = False  # pure numpy, no process-wide state: a worker would only add start-up time
 
     def versions(self) -> dict[str, str]:
         from ... import __version__
