@@ -72,6 +72,7 @@ NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 #: the JSON-Schema pattern of a quantity string (the unit is checked against the parameter afterwards)
 QUANTITY_PATTERN = rf"^\s*{NUMBER}\s*[A-Za-zµ]+\s*$"
 _QUANTITY = re.compile(rf"^\s*({NUMBER})\s*([A-Za-zµ]+)\s*$")
+_PLAIN_NUMBER = re.compile(rf"^\s*{NUMBER}\s*$")
 _MAX_LENGTH = 64
 
 
@@ -88,7 +89,8 @@ def unit_factor(symbol: str) -> tuple[Dimension, float]:
 
 
 def parse_quantity(text: object) -> tuple[float, Dimension]:
-    """Parse ``"20 ms"`` into its SI value and dimension (0.02, TIME). A bare number is dimensionless.
+    """Parse ``"20 ms"`` into its SI value and dimension (0.02, TIME). A bare number (or a string holding
+    only a number) is dimensionless.
 
     Raises :class:`UnitError` with a message that says what was expected.
     """
@@ -102,6 +104,8 @@ def parse_quantity(text: object) -> tuple[float, Dimension]:
         raise UnitError(f"expected a quantity such as '20 ms', got {type(text).__name__}")
     if len(text) > _MAX_LENGTH:
         raise UnitError(f"quantity string longer than {_MAX_LENGTH} characters")
+    if _PLAIN_NUMBER.match(text):  # "0.5": a dimensionless number written as a string
+        return parse_quantity(float(text))
     match = _QUANTITY.match(text)
     if not match:
         raise UnitError(f"expected '<number> <unit>' such as '20 ms', got '{text}'")
