@@ -63,3 +63,8 @@ def test_wrong_dimension_names_both():
     with pytest.raises(UnitError, match=r"expected a time .*got '20 mV' \(a voltage\)"):
         expect_dimension("20 mV", Dimension.TIME)
     assert format_quantity(0.02, Dimension.TIME) == "20 ms"
+
+
+def test_models_doc_is_generated_from_the_catalogue():
+    from snnrun.schema.docs import models_markdown
+    assert (ROOT / "docs" / "models.md").read_text() == models_markdown()
