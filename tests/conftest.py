@@ -30,3 +30,14 @@ def make_spec(tmp_path):
     def make(text: str, name: str = "spec.yaml"):
         return spec_from_text(text, tmp_path, name)
     return make
+
+
+from snnrun.adapters.reference.adapter import ReferenceAdapter as _Reference  # noqa: E402
+
+
+class WorkerReference(_Reference):
+    """The reference engine run in a worker process under another name: a second backend for tests of
+    multi-backend runs (registered through monkeypatch on snnrun.adapters.registry.ADAPTERS)."""
+
+    name = "pynn:nest"
+    isolate = True
