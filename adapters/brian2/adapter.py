@@ -1,0 +1,155 @@
+"""The ``brian2`` backend: the drawn instance run by Brian2, in numpy, cython or cpp_standalone code.
+
+Importing this module does not import Brian2 (``snnrun check`` and ``snnrun backends`` stay fast); it is
+imported inside :meth:`Brian2Adapter.run`. Each run builds a fresh ``Network`` on a freshly chosen
+device and leaves Brian2's process-wide state (device, codegen target preference) as it found it, so
+runs can follow each other in one process or run in a forked worker.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from typing import Optional
+
+from ...schema import catalogue as cat
+from ...schema.errors import BackendError, SnnrunError
+from ..base import Adapter, Capabilities, Progress, RunOutput
+from . import translation as tr
+
+_SOURCES = ("poisson", "inhomogeneous_poisson", "spike_array")
+_NEURONS = frozenset(tr.PARAMS)
+CODEGEN_TARGETS = ("numpy", "cython", "cpp_standalone")
+DEFAULT_CODEGEN = "cython"
+
+CAPABILITIES = Capabilities(
+    models=_NEURONS | frozenset(_SOURCES),
+    stimuli=frozenset(cat.STIMULI),
+    recordables={m: frozenset(tr.STATE[m]) for m in _NEURONS},
+    reasons={
+        **{m: "not implemented in the brian2 adapter yet (the reference engine does not run it either, so "
+              "there is no oracle to validate a translation against)"
+           for m in cat.MODELS if m not in _NEURONS and m not in _SOURCES},
+        "plasticity:stdp": "not implemented in the brian2 adapter yet",
+        "short_term:tsodyks_markram": "not implemented in the brian2 adapter yet",
+        "record:weight": "weights are static in the brian2 adapter; recording them is not implemented",
+    },
+)
+
+
+def codegen_target(spec) -> str:
+    """``simulation.options.brian2.codegen`` (validated by the schema), default cython."""
+    options = spec.simulation.options.get("brian2", {}) if spec.simulation.options else {}
+    return options.get("codegen", DEFAULT_CODEGEN)
+
+
+class Brian2Adapter(Adapter):
+    """Brian2 with the model equations of :mod:`.models`, fed the instance's explicit arrays."""
+
+    name = "brian2"
+    capabilities = CAPABILITIES
+    isolate = True  # Brian2 keeps process-wide state (devices, preferences): run in a worker process
+
+    def versions(self) -> dict[str, str]:
+        out = {}
+        for dist in ("brian2", "numpy", "sympy", "cython"):
+            try:
+                out[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                pass
+        return out
+
+    def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
+        target = codegen_target(instance.spec)
+        try:
+            return self._run(instance, progress, target)
+        except SnnrunError:
+            raise
+        except Exception as exc:
+            from .build import BuildError
+            if isinstance(exc, BuildError):
+                raise BackendError(self.name, _message(exc.cause), exc.path) from exc
+            raise BackendError(self.name, _message(exc)) from exc
+
+    def _run(self, instance, progress, target: str) -> RunOutput:
+        t0 = time.perf_counter()
+        import brian2 as b2  # noqa: deferred on purpose (seconds of start-up)
+
+        from .cache import CachedExact, cache_root, locked, structure_hash
+        from .plan import make_plan
+
+        plan = make_plan(instance)
+        t_import = time.perf_counter() - t0
+        method = CachedExact()
+        if target == "cpp_standalone":
+            folder = cache_root() / structure_hash(plan, target)
+            with locked(folder):
+                out = self._standalone(b2, plan, instance, method, folder)
+        else:
+            out = self._runtime(b2, plan, instance, method, target, progress)
+        spikes, traces, timings = out
+        if progress is not None:
+            progress(instance.n_steps, instance.n_steps)
+        versions = self.versions()
+        versions["brian2-codegen"] = target
+        return RunOutput(spikes, traces, timings={"import": t_import, **timings}, versions=versions,
+                         warnings=list(plan.warnings))
+
+    def _runtime(self, b2, plan, instance, method, target, progress):
+        from brian2.devices.device import get_device, runtime_device
+
+        from .build import build_network, collect
+
+        previous = b2.prefs.codegen.target
+        b2.prefs.codegen.target = target
+        if get_device() is not runtime_device:
+            b2.set_device(runtime_device)
+        try:
+            t0 = time.perf_counter()
+            built = build_network(b2, plan, method, instance.spec)
+            t1 = time.perf_counter()
+            report, period = None, 1.0
+            if progress is not None:
+                n = instance.n_steps
+
+                def report(elapsed, completed, start, duration):  # Brian2's report signature
+                    progress(min(n, int(round(float(completed) * n))), n)
+
+            built.network.run(plan.n_steps * plan.dt * b2.second, report=report,
+                              report_period=period * b2.second, namespace={})
+            t2 = time.perf_counter()
+            spikes, traces = collect(plan, built, instance)
+            return spikes, traces, {"build": t1 - t0, "run": t2 - t1}
+        finally:
+            b2.prefs.codegen.target = previous
+
+    def _standalone(self, b2, plan, instance, method, folder):
+        from brian2.devices.device import all_devices, reset_device
+
+        from .build import build_network, collect
+
+        device = all_devices["cpp_standalone"]
+        device.reinit()  # nothing left from an earlier standalone run in this process
+        b2.set_device(device, build_on_run=False, directory=str(folder))
+        try:
+            t0 = time.perf_counter()
+            built = build_network(b2, plan, method, instance.spec)
+            built.network.run(plan.n_steps * plan.dt * b2.second, namespace={})
+            t1 = time.perf_counter()
+            device.build(directory=str(folder), compile=True, run=True, with_output=False, clean=False)
+            t2 = time.perf_counter()
+            spikes, traces = collect(plan, built, instance)
+            return spikes, traces, {"build": t1 - t0, "compile_and_run": t2 - t1}
+        finally:
+            device.reinit()
+            reset_device()
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    # Brian2 wraps errors in BrianObjectException("Error encountered with object ...") + the cause
+    cause = exc.__cause__ or getattr(exc, "__context__", None)
+    if type(exc).__name__ == "BrianObjectException" and cause is not None:
+        return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''} ({first})"
+    return f"{type(exc).__name__}: {first}"

@@ -1,0 +1,183 @@
+"""Brian2 objects from a :class:`~.plan.Plan`, and results read back from them in snnrun's conventions.
+
+Called only from :meth:`Brian2Adapter.run`, after Brian2 was imported and the device chosen. Every
+object is created explicitly and collected into one fresh ``Network`` (no ``start_scope``, no magic
+network), on one Clock, with explicit namespaces, and the run gets ``namespace={}`` so nothing is
+looked up in the caller's frames.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...schema.errors import BackendError
+from ..base import Trace
+from .models import CLAMP_CODE, PATHWAY_WHEN, neuron_code, on_pre_code
+from .translation import DIMENSION_UNIT, PARAMS, HIDDEN_STATE, STATE
+
+
+class BuildError(Exception):
+    """A failure while building one spec element: ``path`` names it for the BackendError."""
+
+    def __init__(self, path: tuple, cause: BaseException):
+        super().__init__(str(cause))
+        self.path, self.cause = path, cause
+
+
+@dataclass
+class Built:
+    """The Network and the monitors results are read from."""
+
+    network: object
+    spike_monitors: dict = field(default_factory=dict)  # group name -> SpikeMonitor
+    state_monitors: list = field(default_factory=list)  # (ProbePlan, StateMonitor)
+
+
+def _identifier(text: str) -> str:
+    """A Brian2 object name (identifier, not starting with an underscore) from snnrun names."""
+    return "snn_" + re.sub(r"\W", "_", text)
+
+
+def _unit(b2, name: str):
+    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1")."""
+    if name == "1":
+        return 1
+    unit = 1
+    for i, part in enumerate(name.split("/")):
+        u = getattr(b2, part)
+        unit = unit * u if i == 0 else unit / u
+    return unit
+
+
+def _param_units(model: str) -> dict[str, str]:
+    return {t.brian2: t.unit for t in PARAMS[model].values()}
+
+
+def build_network(b2, plan, method, spec) -> Built:
+    """Create every Brian2 object of ``plan``; ``method`` is the state-update method for linear models."""
+    second = b2.second
+    clock = b2.Clock(dt=plan.dt * second, name="snn_clock")
+    objects, built = [], Built(None)
+    groups, sources = {}, {}
+    for g in plan.groups.values():
+        path = ("populations", next(iter(g.members)), "model")
+        try:
+            groups[g.name] = _neuron_group(b2, g, method, clock)
+        except Exception as exc:
+            raise BuildError(path, exc) from exc
+        objects.append(groups[g.name])
+        if g.record_spikes:
+            built.spike_monitors[g.name] = b2.SpikeMonitor(groups[g.name], name=_identifier(f"spikes_{g.name}"))
+            objects.append(built.spike_monitors[g.name])
+    for s in plan.sources.values():
+        try:
+            sources[s.population] = b2.SpikeGeneratorGroup(
+                s.size, s.indices, s.steps * plan.dt * second, clock=clock, name=_identifier(s.name))
+        except Exception as exc:
+            raise BuildError(("populations", s.population), exc) from exc
+        objects.append(sources[s.population])
+    for syn in plan.synapses:
+        try:
+            objects.append(_synapses(b2, plan, syn, groups, sources, clock))
+        except Exception as exc:
+            raise BuildError(("projections", syn.projections[0]), exc) from exc
+    for probe in plan.probes:
+        group = groups[probe.group]
+        mon = b2.StateMonitor(group, probe.brian2_name, record=probe.indices, dt=probe.every * plan.dt * second,
+                              when="start", name=_identifier(f"state_{probe.population}_{probe.variable}"))
+        built.state_monitors.append((probe, mon))
+        objects.append(mon)
+    built.network = b2.Network(*objects, name="snn_network")
+    return built
+
+
+def _neuron_group(b2, g, method, clock):
+    code = neuron_code(g.model, set(g.arrays), g.singular, g.stimulus is not None)
+    units = _param_units(g.model)
+    namespace = {name: value * _unit(b2, units[name]) for name, value in g.constants.items()}
+    if g.stimulus is not None:
+        namespace["stimulus_table"] = b2.TimedArray(g.stimulus.values * b2.amp, dt=g.stimulus.every * clock.dt,
+                                                    name=_identifier(f"stimulus_{g.name}"))
+    group = b2.NeuronGroup(g.size, code.equations, threshold=code.threshold, reset=code.reset,
+                           refractory=code.refractory, method=method, namespace=namespace, clock=clock,
+                           name=_identifier(g.name))
+    for name, values in g.arrays.items():
+        setattr(group, name, values * _unit(b2, units[name]))
+    state_units = {t.brian2: t.unit for t in STATE[g.model].values()}
+    for name, values in g.initial.items():
+        setattr(group, name, values * _unit(b2, state_units[name]))
+    for name in HIDDEN_STATE.get(g.model, {}):
+        setattr(group, name, np.zeros(g.size) * _unit(b2, HIDDEN_STATE[g.model][name]))
+    if g.stimulus is not None:
+        group.stim_column = g.stimulus.column
+    if code.clamp:
+        # after the state update (order 0 of the same slot), before synapses and threshold; a
+        # run_regularly operation is one of the group's contained objects, so it joins the Network with it
+        group.run_regularly(CLAMP_CODE, when="groups", order=1, name=_identifier(f"clamp_{g.name}"))
+    return group
+
+
+def _synapses(b2, plan, syn, groups, sources, clock):
+    second = b2.second
+    if syn.pre in sources:
+        source = sources[syn.pre]
+    else:
+        gname = plan.member_of[syn.pre]
+        offset, size = plan.groups[gname].members[syn.pre]
+        source = groups[gname][offset:offset + size]
+    target = groups[syn.post_group]
+    unit = _unit(b2, syn.weight_unit)
+    uniform_w = isinstance(syn.weight, float)
+    uniform_d = isinstance(syn.delay, int)
+    model = "" if uniform_w else f"w : {syn.weight_unit} (constant)"
+    namespace = {"w": syn.weight * unit} if uniform_w else {}
+    kwargs = {"delay": syn.delay * plan.dt * second} if uniform_d else {}
+    s = b2.Synapses(source, target, model=model, on_pre=on_pre_code(syn.target), namespace=namespace,
+                    clock=clock, name=_identifier(syn.name), **kwargs)
+    s.connect(i=syn.i, j=syn.j)
+    if not uniform_w:
+        s.w = syn.weight * unit
+    if not uniform_d:
+        s.delay = syn.delay * plan.dt * second
+    s.pre.when = PATHWAY_WHEN
+    return s
+
+
+def collect(plan, built: Built, instance) -> tuple[dict, dict]:
+    """Spikes (stamped at the step's end) and traces (on the grid) in snnrun's conventions."""
+    dt = plan.dt
+    spikes = {}
+    for gname, mon in built.spike_monitors.items():
+        ids_all = np.asarray(mon.i[:], np.int64)
+        # Brian2 records the start of the step in which the threshold was crossed; snnrun stamps its end
+        steps_all = np.rint(np.asarray(mon.t_[:], float) / dt).astype(np.int64)
+        recorded = {r.population for r in instance.recordings if r.variable == "spikes"}
+        for pop, (offset, size) in plan.groups[gname].members.items():
+            if pop not in recorded:
+                continue
+            keep = (ids_all >= offset) & (ids_all < offset + size)
+            ids, steps = ids_all[keep] - offset, steps_all[keep]
+            order = np.lexsort((ids, steps))
+            spikes[pop] = (ids[order], (steps[order] + 1) * dt)
+    for name in plan.record_sources:
+        # the replayed trains are the instance's own stamps; reported from it, like the reference does
+        src = plan.sources[name]
+        order = np.lexsort((src.indices, src.steps))
+        spikes[name] = (src.indices[order], (src.steps[order] + 1) * dt)
+    traces = {}
+    for probe, mon in built.state_monitors:
+        values = np.asarray(getattr(mon, probe.brian2_name + "_"), float).T
+        n = values.shape[0]
+        expected = -(-plan.n_steps // probe.every)
+        if n != expected:
+            raise BackendError("brian2", f"StateMonitor returned {n} samples, expected {expected}",
+                               ("record",))
+        times = np.arange(n) * probe.every * dt  # the reference's grid, as the same floats
+        traces[(probe.population, probe.variable)] = Trace(times, probe.local, values.reshape(n, -1))
+    return spikes, traces
+
+
+__all__ = ["build_network", "collect", "BuildError", "Built", "DIMENSION_UNIT"]

@@ -1,0 +1,121 @@
+"""Per-user caches of the Brian2 adapter, so a cost is paid once per user and not once per run.
+
+- ``exact/``: the abstract code of Brian2's exact (sympy) solution per set of equations. Solving the
+  alpha-synapse system symbolically takes seconds (about 8 s for lif_curr_alpha on this project's
+  machine type), on every run, in every process; the result depends only on the equation text and the
+  Brian2/sympy versions, so it is stored as text and reused. The code is Brian2's own ``exact`` output.
+- ``<hash>/``: one cpp_standalone project per network structure (see :func:`structure_hash`); Brian2
+  rewrites only the files whose contents changed, so ``make`` recompiles nothing when the structure is
+  the same and only the changed files when a constant changed.
+- cython's compiled extensions stay in Brian2's own per-user cache (``~/.cython/brian_extensions``),
+  shared with the user's other Brian2 work.
+
+The root is ``$SNNRUN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/snnrun`` (``~/.cache/snnrun``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """The adapter's cache folder (created on demand): ``<snnrun cache>/brian2``."""
+    base = os.environ.get("SNNRUN_CACHE_DIR")
+    if base:
+        root = Path(base)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = Path(xdg) / "snnrun"
+    return root / "brian2"
+
+
+def _versions() -> dict:
+    out = {}
+    for dist in ("brian2", "sympy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def _digest(doc) -> str:
+    text = json.dumps(doc, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class CachedExact:
+    """A Brian2 state-update method: Brian2's ``exact`` with its result memoised on disk.
+
+    Brian2 calls it as ``method(equations, variables, method_options)``. Equations whose text was
+    solved before get the stored code; others are solved by Brian2 (which raises its own
+    UnsupportedEquationsException for non-linear ones) and stored. A cache that cannot be written is
+    only slower.
+    """
+
+    __name__ = "exact"
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder or cache_root() / "exact"
+
+    def __call__(self, equations, variables=None, method_options=None):
+        from brian2.stateupdaters.exact import exact
+
+        names = sorted(equations.identifiers | set(equations.names))
+        kinds = {n: type(variables[n]).__name__ for n in names if variables and n in variables}
+        key = _digest({"eqs": str(equations), "kinds": kinds, "options": method_options, **_versions()})
+        path = self.folder / f"{key}.txt"
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            pass
+        code = exact(equations, variables, method_options)
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".exact-")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(code)
+            os.replace(tmp, path)  # atomic: a parallel run reads the old file or the new one, never half
+        return code
+
+
+def structure_hash(plan, codegen: str) -> str:
+    """Hash of what ends up in cpp_standalone's generated code: object kinds, sizes, equations and
+    inlined constants; not the arrays (connectivity, weights, initial values, spike times), which
+    Brian2 stores as data files. Two networks differing only in those arrays share one build."""
+    from .models import neuron_code
+
+    doc = {"codegen": codegen, "dt": plan.dt, "n_steps": plan.n_steps, **_versions(), "groups": [], "sources": [],
+           "synapses": [], "probes": []}
+    for g in plan.groups.values():
+        code = neuron_code(g.model, set(g.arrays), g.singular, g.stimulus is not None)
+        doc["groups"].append([g.name, g.size, code.equations, sorted(g.constants.items()), g.record_spikes,
+                              None if g.stimulus is None else list(g.stimulus.values.shape) + [g.stimulus.every]])
+    for s in plan.sources.values():
+        doc["sources"].append([s.name, s.size])
+    for s in plan.synapses:
+        doc["synapses"].append([s.name, s.pre, s.post_group, s.target,
+                                "array" if not isinstance(s.weight, float) else s.weight,
+                                "array" if not isinstance(s.delay, int) else s.delay])
+    for p in plan.probes:
+        doc["probes"].append([p.group, p.brian2_name, int(p.indices.size), p.every])
+    return _digest(doc)
+
+
+@contextlib.contextmanager
+def locked(folder: Path):
+    """Hold an exclusive lock on ``folder`` (one standalone build and run at a time per project)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f"{folder.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

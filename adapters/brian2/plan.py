@@ -1,0 +1,287 @@
+"""What the Brian2 network will be, worked out from the drawn instance with numpy only (no Brian2).
+
+The plan mirrors the reference engine's layout, which is also what a hand-written Brian2 script does:
+every population of one model type becomes a slice of one NeuronGroup, and the projections from one
+pre population onto one group's target variable are merged into one Synapses object. Fewer Brian2
+objects means fewer code objects run per step, which is most of Brian2's cost on small networks.
+
+All timing conventions of schema/semantics.md that the adapter has to translate are applied here, as
+numbers, so they can be tested without Brian2 (see models.py for the schedule they assume):
+
+- a synapse of ``d`` steps gets the Brian2 delay ``(d - 1) dt``: its pathway runs after the neurons'
+  integration and before the threshold, and it reads the source's spikes of the previous step;
+- a source stamp ``s dt`` is emitted by the SpikeGeneratorGroup at time ``(s - 1) dt`` (step s - 1);
+- ``tau_refrac`` of ``R`` steps becomes the Brian2 refractory period ``(R + 1) dt``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from . import translation as tr
+
+#: relative distance from tau_m below which Brian2's exact solution of an exponential or alpha synapse
+#: loses its accuracy (it divides by tau_syn - tau_m); see models.py
+SINGULAR_RTOL = 1e-6
+
+
+@dataclass
+class StimulusTable:
+    """Injected current of a group as a TimedArray: ``values[b, c]`` (A) is the current of column ``c``
+    in steps ``b*every .. (b+1)*every - 1``; neuron ``n`` of the group reads column ``column[n]``."""
+
+    values: np.ndarray
+    every: int
+    column: np.ndarray
+
+
+@dataclass
+class GroupPlan:
+    """One NeuronGroup: every population of one model type, in order, at ``members[pop] = (offset, size)``.
+
+    ``constants`` are parameters uniform over the group (Brian2 name -> SI float, passed in the
+    namespace so Brian2 hoists them out of the per-neuron loop); ``arrays`` the others (per neuron).
+    ``singular`` lists the receptors whose tau_syn equals tau_m for the whole group.
+    """
+
+    model: str
+    name: str
+    size: int
+    members: dict[str, tuple[int, int]]
+    constants: dict[str, float]
+    arrays: dict[str, np.ndarray]
+    initial: dict[str, np.ndarray]
+    singular: tuple[str, ...] = ()
+    stimulus: Optional[StimulusTable] = None
+    record_spikes: bool = False
+
+
+@dataclass
+class SourcePlan:
+    """A SpikeGeneratorGroup replaying a source population's drawn stamps: neuron ``indices[n]`` fires
+    in step ``steps[n]`` (Brian2 time ``steps[n] dt``), which is stamp ``(steps[n] + 1) dt``."""
+
+    population: str
+    name: str
+    size: int
+    indices: np.ndarray
+    steps: np.ndarray
+
+
+@dataclass
+class SynapsesPlan:
+    """Merged projections from ``pre`` (a population) onto ``target`` of group ``post_group``.
+
+    ``i`` are indices within the pre population, ``j`` within the post group. ``weight`` (SI, already
+    scaled for alpha synapses) and ``delay`` (Brian2 steps) are a scalar when uniform, else per synapse.
+    """
+
+    name: str
+    pre: str
+    post_group: str
+    target: str
+    projections: tuple[str, ...]
+    i: np.ndarray
+    j: np.ndarray
+    weight: float | np.ndarray
+    delay: int | np.ndarray
+    weight_unit: str
+
+
+@dataclass
+class ProbePlan:
+    """A StateMonitor: ``variable`` (Brian2 name) of group neurons ``indices`` every ``every`` steps."""
+
+    population: str
+    variable: str
+    group: str
+    brian2_name: str
+    indices: np.ndarray
+    local: np.ndarray
+    every: int
+
+
+@dataclass
+class Plan:
+    dt: float
+    n_steps: int
+    groups: dict[str, GroupPlan] = field(default_factory=dict)
+    sources: dict[str, SourcePlan] = field(default_factory=dict)
+    synapses: list[SynapsesPlan] = field(default_factory=list)
+    probes: list[ProbePlan] = field(default_factory=list)
+    record_sources: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    member_of: dict[str, str] = field(default_factory=dict)  # neuron population -> group name
+
+
+def _uniform(values: np.ndarray) -> bool:
+    return values.size > 0 and bool(np.all(values == values[0]))
+
+
+def refractory_period(tau_refrac: np.ndarray, dt: float) -> np.ndarray:
+    """Brian2 refractory length (s) that clamps exactly ``round(tau_refrac/dt)`` steps like the reference.
+
+    Brian2 lets a neuron that spiked in step k integrate again in the first step k + m with
+    ``m >= round(refractory/dt)``; the reference resumes in step k + 1 + R. Hence ``(R + 1) dt``.
+    """
+    steps = np.rint(np.asarray(tau_refrac, float) / dt).astype(np.int64)
+    return (steps + 1) * dt
+
+
+def make_plan(instance) -> Plan:
+    """Lay out the Brian2 network for a drawn NetworkInstance (see the module docstring)."""
+    plan = Plan(instance.dt, instance.n_steps)
+    recorded = {r.population for r in instance.recordings if r.variable == "spikes" and r.population}
+    _plan_groups(instance, plan, recorded)
+    _plan_sources(instance, plan, recorded)
+    _plan_synapses(instance, plan)
+    _plan_stimuli(instance, plan)
+    _plan_probes(instance, plan)
+    return plan
+
+
+def _plan_groups(instance, plan: Plan, recorded: set[str]) -> None:
+    by_type: dict[str, list] = {}
+    for pop in instance.populations.values():
+        if not pop.model.is_source:
+            by_type.setdefault(pop.type, []).append(pop)
+    for model, pops in by_type.items():
+        members, offset = {}, 0
+        for pop in pops:
+            members[pop.name] = (offset, pop.size)
+            plan.member_of[pop.name] = model
+            offset += pop.size
+        spec_params = {k: np.concatenate([np.broadcast_to(np.asarray(p.params[k], float), p.size) for p in pops])
+                       for k in tr.PARAMS[model]}
+        spec_params["tau_refrac"] = refractory_period(spec_params["tau_refrac"], plan.dt)
+        singular = []
+        for receptor, key in (("exc", "tau_syn_exc"), ("inh", "tau_syn_inh")):
+            if key not in spec_params:
+                continue
+            tau_s, tau_m = spec_params[key], spec_params["tau_m"]
+            if _uniform(tau_s) and _uniform(tau_m) and tau_s[0] == tau_m[0]:
+                singular.append(receptor)  # exact: the equations use tau_m for this receptor (models.py)
+                continue
+            near = np.abs(tau_s - tau_m) < SINGULAR_RTOL * tau_m
+            if near.any():
+                # Brian2's closed form divides by (tau_syn - tau_m): move those neurons just far enough
+                # that the cancellation error and the change of the kernel are both about 1e-6 relative
+                tau_s = np.where(near, tau_m * (1 + SINGULAR_RTOL), tau_s)
+                spec_params[key] = tau_s
+                plan.warnings.append(
+                    f"brian2: {int(near.sum())} neuron(s) of model type {model} have {key} equal (or within "
+                    f"{SINGULAR_RTOL:g} relative) to tau_m; Brian2's exact solution is singular there, so "
+                    f"{key} was set to tau_m (1 + {SINGULAR_RTOL:g}) for them")
+        constants, arrays = {}, {}
+        for name, values in spec_params.items():
+            b2 = tr.param_term(model, name).brian2
+            if _uniform(values):
+                constants[b2] = float(values[0])
+            else:
+                arrays[b2] = values
+        initial = {}
+        for var, term in tr.STATE[model].items():
+            parts = []
+            for pop in pops:
+                if var in pop.initial:
+                    parts.append(np.broadcast_to(np.asarray(pop.initial[var], float), pop.size))
+                elif var == "v":
+                    parts.append(np.broadcast_to(np.asarray(pop.params["v_rest"], float), pop.size))
+                else:
+                    parts.append(np.zeros(pop.size))
+            initial[term.brian2] = np.concatenate(parts)
+        plan.groups[model] = GroupPlan(model, model, offset, members, constants, arrays, initial, tuple(singular),
+                                       record_spikes=any(p.name in recorded for p in pops))
+
+
+def _plan_sources(instance, plan: Plan, recorded: set[str]) -> None:
+    for pop in instance.populations.values():
+        if pop.spikes is None:
+            continue
+        if pop.name in recorded:
+            plan.record_sources.add(pop.name)
+        ids = pop.spikes.neuron_ids()
+        # a stamp s dt is the end of step s - 1: Brian2's SpikeGeneratorGroup emits it in that step
+        plan.sources[pop.name] = SourcePlan(pop.name, f"source_{pop.name}", pop.size, ids.astype(np.int64),
+                                            pop.spikes.steps.astype(np.int64) - 1)
+
+
+def _plan_synapses(instance, plan: Plan) -> None:
+    merged: dict[tuple[str, str, str], list] = {}
+    for proj in instance.projections.values():
+        if proj.size == 0:
+            continue
+        group = plan.groups[plan.member_of[proj.post_population]]
+        offset = group.members[proj.post_population][0]
+        target = tr.RECEPTOR_TARGET[group.model][proj.receptor]
+        weight = np.asarray(proj.weight, float)
+        if group.model == "lif_curr_alpha":
+            # the drive y jumps by w e / tau_syn, so the current peaks at w (PyNN's convention); the same
+            # expression as the reference engine's, so the scaled weights are the same floats
+            key = "tau_syn_exc" if proj.receptor == "exc" else "tau_syn_inh"
+            tau = _spec_values(instance, proj.post_population, key)
+            weight = weight * (math.e / tau[proj.post])
+        merged.setdefault((proj.pre_population, group.name, target), []).append(
+            (proj.name, proj.pre, proj.post + offset, weight, proj.delay_steps - 1))
+    for n, ((pre, gname, target), parts) in enumerate(merged.items()):
+        i, j, w, d = (np.concatenate([p[k] for p in parts]) for k in range(1, 5))
+        unit = "volt" if target == "v" else ("amp" if target.startswith("I_") else "amp/second")
+        plan.synapses.append(SynapsesPlan(
+            name=f"syn{n}_{pre}_to_{gname}_{target}", pre=pre, post_group=gname, target=target,
+            projections=tuple(p[0] for p in parts), i=i.astype(np.int64), j=j.astype(np.int64),
+            weight=float(w[0]) if _uniform(w) else w, delay=int(d[0]) if _uniform(d) else d.astype(np.int64),
+            weight_unit=unit))
+
+
+def _spec_values(instance, population: str, name: str) -> np.ndarray:
+    pop = instance.populations[population]
+    return np.broadcast_to(np.asarray(pop.params[name], float), pop.size)
+
+
+def _plan_stimuli(instance, plan: Plan) -> None:
+    """One TimedArray per group: a column per distinct set of stimuli a neuron receives (column 0: none),
+    on the coarsest grid that still has every change of current on a bin border."""
+    by_group: dict[str, list] = {}
+    for stim in instance.stimuli.values():
+        by_group.setdefault(plan.member_of[stim.population], []).append(stim)
+    n_steps = plan.n_steps
+    for gname, stims in by_group.items():
+        group = plan.groups[gname]
+        changes = [int(s) for st in stims for s in st.change_steps if 0 < s < n_steps]
+        every = math.gcd(*changes) if changes else n_steps
+        n_bins = -(-n_steps // every)
+        bins = np.arange(n_bins) * every
+        schedules = []
+        for st in stims:
+            # current of step k: the amplitude of the last change at or before k (0 A before the first)
+            idx = np.searchsorted(st.change_steps, bins, side="right") - 1
+            schedules.append(np.where(idx >= 0, np.asarray(st.amplitudes, float)[np.maximum(idx, 0)], 0.0))
+        # which stimuli each neuron receives; a neuron listed twice by one stimulus gets it once (as in
+        # the reference, whose fancy-indexed += adds once per distinct index)
+        member = np.zeros((len(stims), group.size), bool)
+        for s, st in enumerate(stims):
+            member[s, st.neurons + group.members[st.population][0]] = True
+        keys, column = np.unique(member.T, axis=0, return_inverse=True)
+        values = np.zeros((n_bins, len(keys)))
+        for c, key in enumerate(keys):
+            for s in np.flatnonzero(key):
+                values[:, c] += schedules[s]
+        group.stimulus = StimulusTable(values, every, column.reshape(-1).astype(np.int64))
+
+
+def _plan_probes(instance, plan: Plan) -> None:
+    for rec in instance.recordings:
+        if rec.variable == "spikes" or rec.population is None:
+            continue
+        gname = plan.member_of[rec.population]
+        group = plan.groups[gname]
+        offset, size = group.members[rec.population]
+        local = np.arange(size) if rec.neurons is None else np.asarray(rec.neurons, np.int64)
+        every = max(1, int(round((rec.interval or plan.dt) / plan.dt)))
+        plan.probes.append(ProbePlan(rec.population, rec.variable, gname,
+                                     tr.state_term(group.model, rec.variable).brian2,
+                                     local + offset, local, every))
