@@ -1,0 +1,133 @@
+"""The pynn backends: ``pynn:nest``, ``pynn:neuron`` and ``pynn:brian2``.
+
+Each adapter hands the drawn instance to one PyNN simulator module and returns its results in snnrun's
+conventions (see semantics.md, section "pynn"). Importing this module imports neither PyNN nor a
+simulator: :meth:`PyNNAdapter.run` does, in the worker process snnrun gives every simulator backend
+(NEST and NEURON keep process-wide state, and PyNN's ``setup()/end()`` is global). A run assumes it is
+the only PyNN run of its process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import sys
+from typing import Optional
+
+from ...schema import catalogue as cat
+from ...schema.errors import BackendError, Problem, SnnrunError
+from ...schema.model import Spec
+from ...schema.values import value_bounds
+from ..base import Adapter, Capabilities, Progress, RunOutput
+from . import capabilities as caps
+
+MPI_PREFIXES = ("PMIX_", "PMI_", "OMPI_")
+
+
+def prepare_environment(tools_on_path: bool = False) -> None:
+    """Make this process safe for a non-MPI simulator run: a pip NEST exits with status 127 when it sees
+    MPI launcher variables, and NEST's banner goes. ``tools_on_path`` puts this Python's bin folder on
+    PATH, so that ``nrnivmodl`` (which pyNN.neuron runs on first use to compile its mechanisms) is found
+    even when the venv is not activated. Not for NEST: with ``nest-config`` on PATH, pyNN.nest tries to
+    build its optional extensions with cmake on every import (1.5 s, and a build folder in site-packages)."""
+    for key in [k for k in os.environ if k.startswith(MPI_PREFIXES)]:
+        del os.environ[key]
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    if tools_on_path:
+        bindir = os.path.dirname(sys.executable)
+        path = os.environ.get("PATH", "")
+        if bindir not in path.split(os.pathsep):
+            os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
+
+
+class PyNNAdapter(Adapter):
+    """Shared by the three pynn backends; a subclass names its simulator and its session class."""
+
+    simulator = ""
+    distributions: tuple[str, ...] = ()
+    session = ""  # "module:Class" of the Session subclass, imported inside run()
+    needs_tools = False  # the simulator compiles code with tools installed next to Python
+
+    def versions(self) -> dict[str, str]:
+        out = {}
+        for dist in ("PyNN",) + self.distributions:
+            try:
+                out[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                pass
+        return out
+
+    def check(self, spec: Spec) -> list[Problem]:
+        problems = super().check(spec)
+        supported = self.capabilities.models
+        for name, pop in spec.populations.items():
+            if pop.model.type not in supported:
+                continue
+            for var, value in pop.initial.items():
+                if var.startswith("i_syn") and value is not None and value_bounds(value) != (0.0, 0.0):
+                    problems.append(spec.problem(("populations", name, "initial", var),
+                                                 f"initial {var} other than 0: {self.capabilities.reason('initial:i_syn')}"))
+        problems.extend(self._check_weight_signs(spec))
+        return problems
+
+    def _check_weight_signs(self, spec: Spec) -> list[Problem]:
+        return []
+
+    def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
+        prepare_environment(self.needs_tools)
+        module, cls = self.session.split(":")
+        session = getattr(importlib.import_module(module), cls)(self.name, instance)
+        try:
+            output = session.run(progress)
+        except SnnrunError:
+            raise
+        except Exception as exc:  # the simulator's own exception, translated at the boundary
+            raise BackendError(self.name, f"{type(exc).__name__}: {exc}", session.where) from exc
+        output.versions = self.versions()
+        return output
+
+
+class PyNNNestAdapter(PyNNAdapter):
+    """PyNN 0.13 on NEST 3 (``pyNN.nest``), on the grid: same spike steps as the reference engine."""
+
+    name = "pynn:nest"
+    simulator = "nest"
+    distributions = ("nest-simulator",)
+    capabilities: Capabilities = caps.NEST
+    session = "snnrun.adapters.pynn.nest_session:NestSession"
+
+    def _check_weight_signs(self, spec: Spec) -> list[Problem]:
+        out = []
+        for name, proj in spec.projections.items():
+            post = spec.populations[proj.post].model.type
+            if cat.MODELS[post].synapse != "current" or proj.synapse.weight is None:
+                continue
+            low, high = value_bounds(proj.synapse.weight)
+            wrong = low < 0 if proj.synapse.receptor == "exc" else high > 0
+            if wrong:
+                out.append(spec.problem(("projections", name, "synapse", "weight"),
+                                        f"weights of sign opposite to receptor '{proj.synapse.receptor}': "
+                                        f"{self.capabilities.reason('weight_sign')}"))
+        return out
+
+
+class PyNNNeuronAdapter(PyNNAdapter):
+    """PyNN 0.13 on NEURON 9 (``pyNN.neuron``), fixed step, Crank-Nicolson (``secondorder = 2``)."""
+
+    name = "pynn:neuron"
+    simulator = "neuron"
+    distributions = ("NEURON",)
+    capabilities: Capabilities = caps.NEURON
+    session = "snnrun.adapters.pynn.neuron_session:NeuronSession"
+    needs_tools = True
+
+
+class PyNNBrian2Adapter(PyNNAdapter):
+    """PyNN 0.13 on Brian2 (``pyNN.brian2``)."""
+
+    name = "pynn:brian2"
+    simulator = "brian2"
+    distributions = ("Brian2",)
+    capabilities: Capabilities = caps.BRIAN2
+    session = "snnrun.adapters.pynn.brian2_session:Brian2Session"

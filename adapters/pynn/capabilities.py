@@ -1,0 +1,69 @@
+"""What pyNN.nest, pyNN.neuron and pyNN.brian2 can run through snnrun, as data (no simulator import).
+
+Every spec feature absent from a simulator's :class:`~snnrun.adapters.base.Capabilities` is unsupported,
+and ``reasons`` says why, so ``snnrun check`` can print it next to the spec path. The facts behind the
+entries were measured with PyNN 0.13.0, NEST 3.10.0, NEURON 9.0.2 and Brian2 2.9.0 (see semantics.md).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from ...schema import catalogue as cat
+from ..base import Capabilities
+
+SOURCES = frozenset({"poisson", "inhomogeneous_poisson", "spike_array"})
+CURRENT_LIF = frozenset({"lif_curr_exp", "lif_curr_alpha"})
+
+#: model types that are in the translation tables but that no pynn backend runs through snnrun yet
+_NOT_YET = {
+    m: "runs on PyNN, but snnrun's pynn adapter does not drive it yet: the reference engine has no oracle "
+       "for it, so its mapping (initial values, weight signs, recordables) is not validated"
+    for m in ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
+}
+
+_COMMON_REASONS = {
+    **_NOT_YET,
+    "plasticity:stdp": "STDP is not mapped to PyNN's STDPMechanism by snnrun yet",
+    "short_term:tsodyks_markram": "short-term plasticity is not mapped to PyNN's TsodyksMarkramSynapse yet",
+    "record:weight": "weights are static on the pynn backends; recording them is not implemented",
+    "initial:i_syn": "synaptic currents always start at 0: NEST refuses to set I_syn_ex/I_syn_in and "
+                     "NEURON's ExpISyn/AlphaISyn reset them to 0 at initialisation",
+}
+
+
+def _recordables(models) -> dict[str, frozenset[str]]:
+    return {m: frozenset(cat.MODELS[m].state) for m in models if m not in SOURCES}
+
+
+_NEST_MODELS = CURRENT_LIF | {"lif_curr_delta"} | SOURCES
+NEST = Capabilities(
+    models=frozenset(_NEST_MODELS),
+    stimuli=frozenset(cat.STIMULI),
+    recordables=_recordables(_NEST_MODELS),
+    reasons=MappingProxyType({
+        **_COMMON_REASONS,
+        "weight_sign": "NEST's iaf_psc_exp/iaf_psc_alpha route a current input by the sign of its weight "
+                       "(>= 0 excitatory, < 0 inhibitory), PyNN's convention: weights onto receptor "
+                       "'exc' must be >= 0 and onto 'inh' <= 0",
+    }),
+)
+
+_NEURON_MODELS = CURRENT_LIF | SOURCES
+NEURON = Capabilities(
+    models=frozenset(_NEURON_MODELS),
+    stimuli=frozenset(cat.STIMULI),
+    recordables=_recordables(_NEURON_MODELS),
+    reasons=MappingProxyType({
+        **_COMMON_REASONS,
+        "lif_curr_delta": "pyNN.neuron 0.13 has no IF_curr_delta (PyNN declares it ModelNotAvailable)",
+    }),
+)
+
+_BRIAN2_MODELS = CURRENT_LIF | {"lif_curr_delta"} | SOURCES
+BRIAN2 = Capabilities(
+    models=frozenset(_BRIAN2_MODELS),
+    stimuli=frozenset(cat.STIMULI),
+    recordables=_recordables(_BRIAN2_MODELS),
+    reasons=MappingProxyType(dict(_COMMON_REASONS)),
+)

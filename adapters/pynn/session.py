@@ -1,0 +1,258 @@
+"""One run of a drawn NetworkInstance on one PyNN simulator module, in snnrun's conventions.
+
+:class:`Session` holds what every PyNN backend does the same way (setup, populations of standard cell
+types with per-neuron parameter arrays, initial values, recording through PyNN and reading it back from
+neo, unit conversion to SI, ``end()``); the simulator modules (``nest.py``, ``neuron.py``, ``brian2.py``)
+override the hooks where a simulator needs its own way: spike sources, handing the synapses over,
+stimuli, synaptic-current traces. This module imports no simulator; :meth:`Session.run` imports the
+PyNN module it is given, so it must run in a process of its own (one PyNN run per process: PyNN's
+``setup()/end()`` and the simulators' kernels are process-wide state).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import time
+from typing import Optional
+
+import numpy as np
+
+from ..base import Progress, RunOutput, Trace
+from . import translation as tr
+
+#: progress is reported this many times per run (the simulation advances in that many chunks)
+PROGRESS_CHUNKS = 20
+
+
+def schedule(stim, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stimulus' piecewise-constant current as (change steps, amplitudes in A) with strictly
+    increasing steps in ``[0, n_steps)``; the current is 0 before the first step.
+
+    Built exactly as the reference engine applies a schedule: each entry adds ``amplitude - previous``
+    from its step on (negative steps count as step 0), so the same floating-point sums result."""
+    deltas: dict[int, float] = {}
+    previous = 0.0
+    for step, amp in zip(stim.change_steps, stim.amplitudes):
+        step, amp = max(int(step), 0), float(amp)
+        if step < n_steps and amp != previous:
+            deltas[step] = deltas.get(step, 0.0) + (amp - previous)
+        previous = amp
+    steps = np.asarray(sorted(deltas), np.int64)
+    return steps, np.cumsum([deltas[s] for s in steps]).astype(float)
+
+
+def amplitude_at(steps: np.ndarray, amps: np.ndarray, step: int) -> float:
+    """The current (A) a schedule from :func:`schedule` injects in ``step``."""
+    i = int(np.searchsorted(steps, step, side="right")) - 1
+    return float(amps[i]) if i >= 0 else 0.0
+
+
+class Session:
+    """Build, run and read back one instance on ``module`` (``pyNN.nest``, ...). ``where`` is the spec
+    path of the element being built, so a simulator exception can name it."""
+
+    module = ""
+
+    def __init__(self, backend: str, instance):
+        self.backend = backend
+        self.inst = instance
+        self.dt_ms = float(tr.time_to_pynn(instance.dt))
+        self.n_steps = instance.n_steps
+        self.where: tuple = ()
+        self.warnings: list[str] = []
+        self.cells: dict = {}  # population name -> PyNN Population (neurons, and sources if PyNN's)
+        self.sim = None
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self, progress: Optional[Progress] = None) -> RunOutput:
+        t0 = time.perf_counter()
+        self.where = ("simulation",)
+        # PyNN logs a warning for each default initial value a simulator cannot take (NEST's I_syn_*,
+        # always 0 here); snnrun reports its own warnings
+        logging.getLogger("PyNN").setLevel(logging.ERROR)
+        self.sim = importlib.import_module(self.module)
+        self.setup()
+        t_setup = time.perf_counter()
+        for name, pop in self.inst.populations.items():
+            self.where = ("populations", name)
+            if pop.spikes is None:
+                self.cells[name] = self.create_population(pop)
+            else:
+                self.create_source(pop)
+        t_pops = time.perf_counter()
+        for name, proj in self.inst.projections.items():
+            self.where = ("projections", name)
+            if proj.size:
+                self.connect(proj)
+        t_conn = time.perf_counter()
+        for name, stim in self.inst.stimuli.items():
+            self.where = ("stimuli", name)
+            self.inject(stim)
+        self.setup_recording()
+        t_build = time.perf_counter()
+        self.where = ("simulation",)
+        self.simulate(progress)
+        t_run = time.perf_counter()
+        self.where = ("record",)
+        spikes, traces = self.collect()
+        self.end()
+        t_end = time.perf_counter()
+        timings = {"build": t_build - t0, "run": t_run - t_build, "collect": t_end - t_run,
+                   "build_setup": t_setup - t0, "build_populations": t_pops - t_setup,
+                   "build_connect": t_conn - t_pops}
+        return RunOutput(spikes, traces, timings=timings, warnings=self.warnings)
+
+    # -- hooks with PyNN's standard behaviour ------------------------------------------------------
+    def setup(self) -> None:
+        raise NotImplementedError
+
+    def create_population(self, pop):
+        """A PyNN Population of the model's standard cell type, parameters and initial values set."""
+        table = tr.TABLES[pop.type]
+        params = tr.to_pynn(table, self.neuron_params(pop))
+        celltype = getattr(self.sim, table.cell_type)(**{k: _compact(v) for k, v in params.items()})
+        cells = self.sim.Population(pop.size, celltype, label=pop.name)
+        initial = {}
+        for var, value in pop.initial.items():
+            if var.startswith("i_syn"):
+                continue  # always 0 (check() refuses other values): the simulators cannot set them
+            pynn_name, pynn_value = tr.state_to_pynn(table, var, value)
+            initial[pynn_name] = _compact(pynn_value)
+        if initial:
+            self.initialize(cells, initial)
+        return cells
+
+    def initialize(self, cells, initial: dict) -> None:
+        """Set initial values (PyNN names and units)."""
+        cells.initialize(**initial)
+
+    def neuron_params(self, pop) -> dict[str, np.ndarray]:
+        """The SI parameter arrays handed to PyNN (a simulator may fold stimuli into i_offset)."""
+        return {k: np.broadcast_to(v, pop.size) for k, v in pop.params.items()}
+
+    def create_source(self, pop) -> None:
+        """A SpikeSourceArray replaying the instance's stamps (ms)."""
+        from pyNN.parameters import Sequence
+
+        seqs = [Sequence(t) for t in self.source_times_ms(pop)]
+        cells = self.sim.Population(pop.size, self.sim.SpikeSourceArray(spike_times=seqs), label=pop.name)
+        self.cells[pop.name] = cells
+
+    def source_times_ms(self, pop) -> list[np.ndarray]:
+        """Per source neuron, its stamps in ms (``steps * dt``; rounded so that they sit on the grid)."""
+        indptr, steps = pop.spikes.indptr, pop.spikes.steps
+        ms = np.round(steps * self.dt_ms, 9)
+        return [ms[indptr[i]:indptr[i + 1]] for i in range(pop.size)]
+
+    def connect(self, proj) -> None:
+        raise NotImplementedError
+
+    def inject(self, stim) -> None:
+        raise NotImplementedError
+
+    def setup_recording(self) -> None:
+        """Spikes of every recorded population; state variables through PyNN (``record_state``)."""
+        self.spike_pops = {r.population for r in self.inst.recordings if r.variable == "spikes"}
+        for name in self.spike_pops:
+            self.where = ("record",)
+            self.record_spikes(name)
+        by_pop: dict[str, list] = {}
+        for i, rec in enumerate(self.inst.recordings):
+            if rec.variable != "spikes" and rec.population is not None:
+                by_pop.setdefault(rec.population, []).append((i, rec))
+        self.probes = []
+        for name, recs in by_pop.items():
+            # PyNN samples every variable of a population at one interval: use the gcd, subsample later
+            everies = [max(1, int(round((rec.interval or self.inst.dt) / self.inst.dt))) for _, rec in recs]
+            base = math.gcd(*everies)
+            for (i, rec), every in zip(recs, everies):
+                self.where = ("record", i)
+                neurons = (np.arange(self.inst.populations[name].size) if rec.neurons is None
+                           else np.asarray(rec.neurons, np.int64))
+                handle = self.record_state(name, rec.variable, neurons, base)
+                self.probes.append((rec, neurons, every, base, handle))
+
+    def record_spikes(self, name: str) -> None:
+        self.cells[name].record("spikes")
+
+    def record_state(self, name: str, variable: str, neurons: np.ndarray, every: int):
+        """Start recording ``variable`` of ``neurons`` every ``every`` steps; return a handle for
+        :meth:`read_state`. The standard way: PyNN's record() on a PopulationView."""
+        table = tr.TABLES[self.inst.populations[name].type]
+        pynn_name = table.state[variable].name
+        self.cells[name][neurons].record(pynn_name, sampling_interval=every * self.dt_ms)
+        return pynn_name
+
+    def simulate(self, progress: Optional[Progress], start_step: int = 0) -> None:
+        """Advance from ``start_step`` to the end, in chunks when progress is reported. Targets are
+        absolute step counts, so chunking adds no floating-point drift to the simulated time."""
+        chunks = PROGRESS_CHUNKS if progress is not None else 1
+        done = start_step
+        for k in range(1, chunks + 1):
+            target = self.n_steps * k // chunks
+            if target > done:
+                self.sim.run_until(round(target * self.dt_ms, 9))
+                done = target
+                if progress is not None:
+                    progress(done, self.n_steps)
+
+    def end(self) -> None:
+        self.sim.end()
+
+    # -- reading results back ----------------------------------------------------------------------
+    def collect(self):
+        spikes = {name: self.read_spikes(name) for name in self.spike_pops}
+        traces = {}
+        for rec, neurons, every, base, handle in self.probes:
+            times_ms, values_pynn = self.read_state(rec.population, rec.variable, neurons, handle)
+            # samples at t = 0, every dt, 2 every dt, ... strictly before the end (semantics.md)
+            n_samples = -(-self.n_steps // every)
+            step = every // base
+            values_pynn = values_pynn[::step][:n_samples]
+            table = tr.TABLES[self.inst.populations[rec.population].type]
+            values = values_pynn * table.state[rec.variable].si_per_unit
+            times = np.arange(values.shape[0]) * every * self.inst.dt
+            traces[(rec.population, rec.variable)] = Trace(times, neurons, values)
+        return spikes, traces
+
+    def read_spikes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(neuron ids, stamps in s) from PyNN's neo spike trains, sorted by time then neuron.
+
+        Read as neo's multiplexed arrays (PyNN IDs, times): building one neo SpikeTrain per neuron and
+        rescaling each costs 1-2 s for CUBA's 4000 neurons, the arrays almost nothing."""
+        cells = self.cells[name]
+        trains = cells.get_data("spikes").segments[0].spiketrains
+        pynn_ids, times = trains.multiplexed
+        pynn_ids = np.asarray(pynn_ids, np.int64)
+        ids = cells.id_to_index(pynn_ids) if pynn_ids.size else pynn_ids
+        times_ms = np.asarray(times.rescale("ms").magnitude, float) if pynn_ids.size else np.empty(0)
+        return self.stamps(np.asarray(ids, np.int64), times_ms)
+
+    def stamps(self, ids: np.ndarray, times_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Spike times (ms, end-of-step stamps) -> (ids, seconds on the grid), sorted by time, neuron."""
+        steps = np.rint(times_ms / self.dt_ms).astype(np.int64)
+        # pyNN.nest simulates one min_delay past the end; a stamp there is outside the run
+        keep = steps <= self.n_steps
+        ids, steps = ids[keep], steps[keep]
+        order = np.lexsort((ids, steps))
+        return ids[order].astype(np.int64), steps[order] * self.inst.dt
+
+    def read_state(self, name: str, variable: str, neurons: np.ndarray, handle):
+        """(sample times ms, values (samples, neurons) in PyNN units) of one PyNN-recorded variable."""
+        view = self.cells[name][neurons]
+        signal = view.get_data(handle).segments[0].filter(name=handle)[0]
+        values = np.asarray(signal.magnitude, float)
+        columns = np.asarray(signal.array_annotations["channel_index"], np.int64)
+        order = np.searchsorted(columns, neurons, sorter=np.argsort(columns))
+        values = values[:, np.argsort(columns)[order]]
+        return np.asarray(signal.times.rescale("ms").magnitude), values
+
+
+def _compact(values: np.ndarray):
+    """A scalar when every neuron has the same value (PyNN then sets it once), else the array."""
+    arr = np.asarray(values, float)
+    if arr.size and np.all(arr == arr.flat[0]):
+        return float(arr.flat[0])
+    return arr
