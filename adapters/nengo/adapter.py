@@ -1,0 +1,115 @@
+"""The nengo backend: runs a NetworkInstance on nengo's reference simulator at the spec's dt.
+
+Importing this module does not import nengo (``snnrun check`` and ``snnrun backends`` stay fast);
+:meth:`NengoAdapter.run` does. How the spec's rules map onto nengo (the affine map to nengo's
+normalised LIF, the one-step lags of nengo's signal graph, delays) is written in schema/semantics.md
+under "nengo"; the unit map itself is data in translation.py.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+import warnings
+
+import numpy as np
+
+from ...schema import catalogue as cat
+from ...schema.errors import BackendError
+from ..base import Adapter, Capabilities, RunOutput, Trace
+from .translation import PARAM_RULES, SOURCE_RULES
+
+_LIF = tuple(PARAM_RULES)
+_NOT_IN_REFERENCE = ("its numerics are not defined yet: the reference engine, which defines what a spec "
+                     "means, does not run it, so there is nothing to translate to nengo and check against")
+
+CAPABILITIES = Capabilities(
+    models=frozenset(_LIF) | frozenset(SOURCE_RULES),
+    stimuli=frozenset(cat.STIMULI),
+    recordables={m: frozenset(cat.MODELS[m].state) for m in _LIF},
+    heterogeneous_delays=True,
+    reasons={
+        **{m: _NOT_IN_REFERENCE for m in cat.MODELS if m not in _LIF and m not in SOURCE_RULES},
+        "plasticity:stdp": "not implemented: nengo has no pair-based STDP rule with snnrun's semantics; "
+                           "it needs a custom nengo LearningRule on the DelayedSparse weights",
+        "short_term:tsodyks_markram": "not implemented: needs a custom nengo Synapse with per-synapse "
+                                      "resources, which the post-summed transform output does not carry",
+        "record:weight": "not implemented: weights are static and are the instance's own arrays",
+    },
+)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+class NengoAdapter(Adapter):
+    """Nengo's reference simulator at neuron level: Ensembles used through ``.neurons`` with an exact
+    LIF NeuronType, delayed sparse transforms, exact current synapses, Process sources and stimuli."""
+
+    name = "nengo"
+    capabilities = CAPABILITIES
+    progress_every = 500  # steps between progress callbacks (a chunk of sim.run_steps)
+
+    def versions(self) -> dict[str, str]:
+        return {k: v for k, v in {"nengo": _version("nengo"), "numpy": _version("numpy"),
+                                  "scipy": _version("scipy")}.items() if v}
+
+    def run(self, instance, progress=None) -> RunOutput:
+        try:
+            import nengo
+            from .network import _Where, build_network
+        except ImportError as exc:
+            raise BackendError("nengo", f"nengo cannot be imported ({exc}); install snnrun[nengo]") from exc
+        where = _Where()
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                t0 = time.perf_counter()
+                built = build_network(instance, where)
+                where.path = ()
+                sim = nengo.Simulator(built.network, dt=instance.dt, progress_bar=False)
+                t1 = time.perf_counter()
+                with sim:
+                    done = 0
+                    while done < instance.n_steps:
+                        chunk = min(self.progress_every, instance.n_steps - done)
+                        sim.run_steps(chunk, progress_bar=False)
+                        done += chunk
+                        if progress is not None:
+                            progress(done, instance.n_steps)
+                    t2 = time.perf_counter()
+                    spikes, traces = self._collect(instance, built, sim)
+        except nengo.exceptions.NengoException as exc:
+            raise BackendError("nengo", f"{type(exc).__name__}: {exc}", where.path) from exc
+        except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:
+            raise BackendError("nengo", f"{type(exc).__name__}: {exc}", where.path) from exc
+        t3 = time.perf_counter()
+        messages = [f"nengo: {w.category.__name__}: {w.message}" for w in caught]
+        return RunOutput(spikes, traces, timings={"build": t1 - t0, "run": t2 - t1, "collect": t3 - t2},
+                         versions=self.versions(), warnings=messages)
+
+    @staticmethod
+    def _collect(instance, built, sim):
+        """Spikes and traces in snnrun's conventions: SI, stamps n dt, grid t = 0, interval, ... < duration."""
+        dt = instance.dt
+        spikes = {}
+        for pop, log in built.spike_logs.items():
+            ids, steps = log.arrays()
+            spikes[pop] = (ids, steps * dt)
+        traces = {}
+        for tp in built.traces:
+            positions = np.searchsorted(tp.sampled_steps, tp.grid_steps)
+            values = np.zeros((tp.grid_steps.size, tp.neurons.size))
+            for probe, to_si in tp.parts:
+                data = np.asarray(sim.data[probe])
+                values += to_si(data[positions])
+            for start, decay in tp.decaying:
+                values += start * decay ** tp.grid_steps[:, None]
+            times = np.concatenate([[0.0], tp.grid_steps * dt])
+            traces[(tp.population, tp.variable)] = Trace(times, tp.neurons, np.vstack([tp.initial, values]))
+        return spikes, traces
