@@ -90,7 +90,7 @@ def _print_summary(results, run_dir: Path) -> None:
             table.add_row(backend, pop, str(row["size"]), str(row["spikes"]), f"{row['rate_hz']:.3f}")
     console = Console(highlight=False)
     console.print(table)
-    for backend, res in per_backend.items():
+    for res in per_backend.values():
         for check in res.expectations:
             mark = "[green]pass[/green]" if check["passed"] else "[red]FAIL[/red]"
             console.print(f"expect {mark} {check['message']}", markup=True, soft_wrap=True)
@@ -119,7 +119,7 @@ def run_command(
     except KeyboardInterrupt:
         progress.close()
         _stderr().print("interrupted: no results were written", markup=False)
-        raise typer.Exit(int(ExitCode.INTERRUPTED))
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     progress.close()
     first = next(iter(results.values())) if isinstance(results, dict) else results
     run_dir = first.path.parent

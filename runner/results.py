@@ -106,7 +106,6 @@ class RunWriter:
 
     def add(self, backend: str, output: RunOutput, manifest: dict) -> None:
         from .schema import catalogue as cat
-        from .schema.units import UNITS, DISPLAY_UNIT
 
         folder = self.partial / backend.replace(":", "-")
         folder.mkdir()
