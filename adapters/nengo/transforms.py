@@ -27,6 +27,8 @@ import scipy.sparse
 from nengo.builder import Builder, Operator, Signal
 from nengo.transforms import Transform
 
+_FEW = 8  # spikes in a step up to which rows are delivered one by one
+
 
 class DelayedSparse(Transform):
     """Explicit synapses with delays: ``pre``, ``post`` (int indices), ``weight`` (amplitude delivered
@@ -100,30 +102,36 @@ class DeliverSpikes(Operator):
             raise ValueError("DeliverSpikes needs a contiguous ring buffer")
         indptr, post, weight, delay = tr.indptr, tr.post, tr.weight, tr.delay
         uniform = tr.uniform_delay
+        height = 1.0 / dt  # a nengo spike; its amplitude height * dt is 1 and needs no multiply
 
         def step_deliver_spikes():
             n = int(step)
             ring[n % slots] = 0.0
-            fired = np.flatnonzero(spikes)
+            # (x != 0).nonzero() is about 3x faster than np.flatnonzero on a float vector
+            fired = (spikes != 0.0).nonzero()[0]
             if fired.size == 0:
+                return
+            if fired.size <= _FEW:
+                # a few spikes (CUBA: about 2 per step): rows one by one beat building an index
+                for j in fired.tolist():
+                    a, b = indptr[j], indptr[j + 1]
+                    w = weight[a:b] if spikes[j] == height else weight[a:b] * (spikes[j] * dt)
+                    if uniform is not None:
+                        np.add.at(ring[(n + uniform) % slots], post[a:b], w)
+                    else:
+                        np.add.at(flat, post[a:b] + ((n + delay[a:b]) % slots) * n_post, w)
                 return
             starts, ends = indptr[fired], indptr[fired + 1]
             counts = ends - starts
             total = int(counts.sum())
-            if total == 0:
-                return
-            if fired.size == 1:
-                idx = np.arange(starts[0], ends[0])
-            else:
-                # concatenated ranges [starts[i], ends[i]) without a Python loop
-                idx = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(total)
+            # concatenated ranges [starts[i], ends[i]) without a Python loop
+            idx = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(total)
             amp = spikes[fired] * dt
-            w = weight[idx] if np.all(amp == 1.0) else weight[idx] * np.repeat(amp, counts)
+            w = weight[idx] if np.all(spikes[fired] == height) else weight[idx] * np.repeat(amp, counts)
             if uniform is not None:
-                target = post[idx] + ((n + uniform) % slots) * n_post
+                np.add.at(ring[(n + uniform) % slots], post[idx], w)
             else:
-                target = post[idx] + ((n + delay[idx]) % slots) * n_post
-            np.add.at(flat, target, w)
+                np.add.at(flat, post[idx] + ((n + delay[idx]) % slots) * n_post, w)
 
         return step_deliver_spikes
 
