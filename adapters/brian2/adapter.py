@@ -8,6 +8,8 @@ runs can follow each other in one process or run in a forked worker.
 
 from __future__ import annotations
 
+import gc
+import logging
 import time
 from importlib import metadata
 from typing import Optional
@@ -79,21 +81,31 @@ class Brian2Adapter(Adapter):
         from .plan import make_plan
 
         plan = make_plan(instance)
+        # Brian2 names code objects uniquely among the live objects; objects of an earlier run kept
+        # alive by reference cycles would rename this run's code (``..._codeobject_1``), which changes
+        # the generated files and makes cpp_standalone recompile a project it has already built
+        gc.collect()
         t_import = time.perf_counter() - t0
         method = CachedExact()
-        if target == "cpp_standalone":
-            folder = cache_root() / structure_hash(plan, target)
-            with locked(folder):
-                out = self._standalone(b2, plan, instance, method, folder)
-        else:
-            out = self._runtime(b2, plan, instance, method, target, progress)
+        seen = _WarningCollector()
+        brian_logger = logging.getLogger("brian2")
+        brian_logger.addHandler(seen)
+        try:
+            if target == "cpp_standalone":
+                folder = cache_root() / structure_hash(plan, target)
+                with locked(folder):
+                    out = self._standalone(b2, plan, instance, method, folder)
+            else:
+                out = self._runtime(b2, plan, instance, method, target, progress)
+        finally:
+            brian_logger.removeHandler(seen)
         spikes, traces, timings = out
         if progress is not None:
             progress(instance.n_steps, instance.n_steps)
         versions = self.versions()
         versions["brian2-codegen"] = target
         return RunOutput(spikes, traces, timings={"import": t_import, **timings}, versions=versions,
-                         warnings=list(plan.warnings))
+                         warnings=list(plan.warnings) + seen.messages)
 
     def _runtime(self, b2, plan, instance, method, target, progress):
         from brian2.devices.device import get_device, runtime_device
@@ -143,6 +155,17 @@ class Brian2Adapter(Adapter):
         finally:
             device.reinit()
             reset_device()
+
+
+class _WarningCollector(logging.Handler):
+    """Brian2's own warnings during a run (NaN values, clock mismatches...), for the run's manifest."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"brian2: {record.getMessage()}")
 
 
 def _message(exc: BaseException) -> str:
