@@ -183,4 +183,4 @@ class NestSession(Session):
         cols = order[np.searchsorted(gids[order], np.asarray(events["senders"], np.int64))]
         keep = rows < n_samples
         values[rows[keep], cols[keep]] = np.asarray(events[nest_name], float)[keep] * scale
-        return np.arange(n_samples) * every * self.dt_ms, values
+        return values

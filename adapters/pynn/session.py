@@ -72,7 +72,7 @@ class Session:
         # PyNN logs a warning for each default initial value a simulator cannot take (NEST's I_syn_*,
         # always 0 here); snnrun reports its own warnings
         logging.getLogger("PyNN").setLevel(logging.ERROR)
-        self.sim = importlib.import_module(self.module)
+        self.sim = self.import_module()
         self.setup()
         t_setup = time.perf_counter()
         for name, pop in self.inst.populations.items():
@@ -105,6 +105,9 @@ class Session:
         return RunOutput(spikes, traces, timings=timings, warnings=self.warnings)
 
     # -- hooks with PyNN's standard behaviour ------------------------------------------------------
+    def import_module(self):
+        return importlib.import_module(self.module)
+
     def setup(self) -> None:
         raise NotImplementedError
 
@@ -206,7 +209,7 @@ class Session:
         spikes = {name: self.read_spikes(name) for name in self.spike_pops}
         traces = {}
         for rec, neurons, every, base, handle in self.probes:
-            times_ms, values_pynn = self.read_state(rec.population, rec.variable, neurons, handle)
+            values_pynn = self.read_state(rec.population, rec.variable, neurons, handle)
             # samples at t = 0, every dt, 2 every dt, ... strictly before the end (semantics.md)
             n_samples = -(-self.n_steps // every)
             step = every // base
@@ -239,15 +242,14 @@ class Session:
         order = np.lexsort((ids, steps))
         return ids[order].astype(np.int64), steps[order] * self.inst.dt
 
-    def read_state(self, name: str, variable: str, neurons: np.ndarray, handle):
-        """(sample times ms, values (samples, neurons) in PyNN units) of one PyNN-recorded variable."""
+    def read_state(self, name: str, variable: str, neurons: np.ndarray, handle) -> np.ndarray:
+        """Samples (t = 0, every, 2 every, ... ; neurons) in PyNN units of one recorded variable."""
         view = self.cells[name][neurons]
         signal = view.get_data(handle).segments[0].filter(name=handle)[0]
         values = np.asarray(signal.magnitude, float)
         columns = np.asarray(signal.array_annotations["channel_index"], np.int64)
         order = np.searchsorted(columns, neurons, sorter=np.argsort(columns))
-        values = values[:, np.argsort(columns)[order]]
-        return np.asarray(signal.times.rescale("ms").magnitude), values
+        return values[:, np.argsort(columns)[order]]
 
 
 def _compact(values: np.ndarray):

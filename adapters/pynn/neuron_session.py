@@ -1,0 +1,158 @@
+"""PyNN on NEURON (``pyNN.neuron``): what differs from PyNN's standard way, and why.
+
+- Mechanisms: pyNN.neuron compiles its NMODL files with ``nrnivmodl`` on first import (about 35 s, into
+  PyNN's own folder); the import holds a file lock so that two snnrun workers never compile at once.
+- Synapses: one ``ParallelContext.gid_connect`` per synapse onto the target's ``esyn``/``isyn`` point
+  process, weight (nA) and delay (ms) set directly: what PyNN's Connection does, without its per-synapse
+  parameter-space bookkeeping. CUBA: 2.6 s against 7.1 s for FromListConnector (measured).
+- Spike sources are PyNN SpikeSourceArrays (VecStim): a stamp at t is delivered at t + delay.
+- Stimuli are PyNN StepCurrentSources (IClamp amplitudes played at the grid times): a change at step s
+  acts from step s on, as in the reference engine (measured; no shift needed).
+- Synaptic currents are recorded natively from the ExpISyn/AlphaISyn point processes (PyNN 0.13 lists
+  only ``v`` and spikes for IF_curr_*); their ``i`` is the outward current, so the sign flips.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import os
+import tempfile
+
+import numpy as np
+
+from . import translation as tr
+from .session import Session, schedule
+
+#: NEURON's fixed-step scheme: 2 is Crank-Nicolson (PyNN leaves NEURON's default 0, backward Euler, which
+#: drifts two steps per 87 ms interspike interval near rheobase; see semantics.md)
+SECONDORDER = 2
+
+
+class NeuronSession(Session):
+    module = "pyNN.neuron"
+
+    def import_module(self):
+        lock_path = os.path.join(tempfile.gettempdir(), "snnrun-pynn-neuron-nrnivmodl.lock")
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a first import compiles PyNN's mechanisms: one at a time
+            try:
+                return importlib.import_module(self.module)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def setup(self) -> None:
+        from neuron import h
+
+        self.h = h
+        delays = [int(p.delay_steps.max()) for p in self.inst.projections.values() if p.size]
+        self.sim.setup(timestep=self.dt_ms, min_delay=self.dt_ms,
+                       max_delay=max(delays, default=1) * self.dt_ms)
+        h.secondorder = SECONDORDER
+        self.netcons: list = []
+        self.vectors: list = []
+        self.drive: dict[tuple[str, str], np.ndarray] = {}
+
+    def drive_factor(self, name: str, receptor: str) -> np.ndarray:
+        """Per neuron of an exponential-current population, the factor that makes NEURON's step exact.
+
+        NEURON's Crank-Nicolson step holds an ExpISyn current at its value at the step's start, so a
+        current i adds (h/cm) i / (1 + h/(2 tau_m)) to v over the step where the exact propagator adds
+        P21 i: a PSP comes out h/(2 tau_syn) too large (1% at tau_syn 5 ms, dt 0.1 ms), which raises
+        CUBA's rates by 1.6%. The current decays exactly (cnexp), so scaling the weight by
+        c = P21 cm (1 + h/(2 tau_m)) / h makes every step's synaptic drive exact; recorded currents are
+        divided by c again. Alpha currents are evaluated, not held, and need no factor (measured)."""
+        key = (name, receptor)
+        if key not in self.drive:
+            pop = self.inst.populations[name]
+            if pop.type != "lif_curr_exp":
+                self.drive[key] = np.ones(pop.size)
+            else:
+                from ..reference.propagators import exp_current_to_v
+
+                h = self.inst.dt
+                tau_m, cm = (np.broadcast_to(pop.params[k], pop.size) for k in ("tau_m", "cm"))
+                tau_s = np.broadcast_to(pop.params["tau_syn_" + receptor], pop.size)
+                self.drive[key] = exp_current_to_v(h, tau_m, tau_s, cm) * cm * (1 + h / (2 * tau_m)) / h
+        return self.drive[key]
+
+    def connect(self, proj) -> None:
+        pc = self.sim.simulator.state.parallel_context
+        pre_gids = [int(c) for c in self.cells[proj.pre_population].all_cells]
+        attr = "esyn" if proj.receptor == "exc" else "isyn"
+        targets = [getattr(c._cell, attr) for c in self.cells[proj.post_population].all_cells]
+        weights = tr.weight_to_pynn(proj.kind, proj.weight) * self.drive_factor(proj.post_population, proj.receptor)[proj.post]
+        delays = np.round(proj.delay_steps * self.dt_ms, 9).tolist()
+        keep = self.netcons.append
+        for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
+            nc = pc.gid_connect(pre_gids[i], targets[j])
+            nc.weight[0] = w
+            nc.delay = d
+            keep(nc)  # a NetCon without a Python reference is deleted, and its synapse with it
+
+    def inject(self, stim) -> None:
+        steps, amps = schedule(stim, self.n_steps)
+        if steps.size == 0:
+            return
+        source = self.sim.StepCurrentSource(times=np.round(steps * self.dt_ms, 9),
+                                            amplitudes=tr.weight_to_pynn("current", amps))
+        source.inject_into(self.cells[stim.population][np.unique(stim.neurons)])
+
+    # -- recording ---------------------------------------------------------------------------------
+    def setup_recording(self) -> None:
+        # every spike of every cell (neurons and sources) in two vectors: NEURON's own recorder is one
+        # call, where PyNN's get_data builds a neo SpikeTrain per neuron (1.2 s for CUBA)
+        self.spike_t, self.spike_gid = self.h.Vector(), self.h.Vector()
+        self.sim.simulator.state.parallel_context.spike_record(-1, self.spike_t, self.spike_gid)
+        super().setup_recording()
+
+    def record_spikes(self, name: str) -> None:
+        pass  # covered by the ParallelContext recorder
+
+    def read_spikes(self, name: str):
+        cells = self.cells[name]
+        gids = np.asarray(self.spike_gid.as_numpy(), np.int64)
+        mine = (gids >= int(cells.first_id)) & (gids <= int(cells.last_id))
+        ids = cells.id_to_index(gids[mine]) if mine.any() else np.empty(0, np.int64)
+        return self.stamps(np.asarray(ids, np.int64), np.asarray(self.spike_t.as_numpy(), float)[mine])
+
+    def record_state(self, name, variable, neurons, every):
+        if variable == "v":
+            return super().record_state(name, variable, neurons, every)
+        attr = "esyn" if variable.endswith("exc") else "isyn"
+        cells = self.cells[name]
+        vectors = []
+        for j in neurons:
+            vec = self.h.Vector()
+            vec.record(getattr(cells[int(j)]._cell, attr)._ref_i, every * self.dt_ms)
+            vectors.append(vec)
+        self.vectors.extend(vectors)
+        return ("vectors", vectors, self.drive_factor(name, variable[-3:])[neurons])
+
+    def read_state(self, name, variable, neurons, handle):
+        if not isinstance(handle, tuple):
+            values = super().read_state(name, variable, neurons, handle)
+            if variable == "v":
+                self._reset_at_spikes(name, neurons, values)
+            return values
+        # Vector.record(ref, interval) samples at t = 0, interval, ...; i is NEURON's outward current
+        _, vectors, factor = handle
+        return -np.column_stack([np.asarray(v.as_numpy(), float) for v in vectors]) / factor
+
+    def _reset_at_spikes(self, name: str, neurons: np.ndarray, values: np.ndarray) -> None:
+        """NEURON records v before the threshold event of the same time resets it; snnrun's sample at a
+        spike's stamp is after the reset (semantics.md), so those samples become v_reset (mV)."""
+        every_ms = None
+        for rec, nrn, every, base, handle in self.probes:
+            if rec.population == name and rec.variable == "v":
+                every_ms = base * self.dt_ms
+        ids, times = self.read_spikes(name)
+        if ids.size == 0 or every_ms is None:
+            return
+        rows = np.rint(times * 1e3 / every_ms)
+        on_grid = np.abs(rows * every_ms - times * 1e3) < 1e-6 * self.dt_ms
+        col_of = {int(n): j for j, n in enumerate(neurons)}
+        v_reset = np.broadcast_to(self.inst.populations[name].params["v_reset"], self.inst.populations[name].size)
+        for row, n in zip(rows[on_grid].astype(np.int64), ids[on_grid]):
+            if int(n) in col_of and row < values.shape[0]:
+                values[row, col_of[int(n)]] = v_reset[n] * 1e3
