@@ -72,7 +72,11 @@ class NengoAdapter(Adapter):
                 t0 = time.perf_counter()
                 built = build_network(instance, where)
                 where.path = ()
-                sim = nengo.Simulator(built.network, dt=instance.dt, progress_bar=False)
+                # nengo's optimizer merges operators in an order that depends on object identity, so
+                # several inputs into one population were summed in a different order from run to run
+                # (last-bit changes of v); unoptimised, the build order is kept and runs repeat bit for
+                # bit, for about 8 us per CUBA step
+                sim = nengo.Simulator(built.network, dt=instance.dt, progress_bar=False, optimize=False)
                 t1 = time.perf_counter()
                 with sim:
                     done = 0
