@@ -47,6 +47,9 @@ COMMANDS = {
     # -- brian2 adapter commands --
     # -- pynn adapter commands --
     # -- nengo adapter commands --
+    "nengo-script": ([PY, "benchmarks/cuba_nengo.py"], ["benchmarks/cuba_nengo.py"]),
+    "snnrun-nengo": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "nengo", "--out", "{out}"],
+                     [str(BIN / "snnrun"), "specs/cuba.yaml"]),
 }
 
 
