@@ -96,7 +96,7 @@ class SimExactLIF(Operator):
             np.putmask(v, clamp, 0.0)
             np.greater_equal(v, 1.0, out=spiked)
             np.multiply(spiked, inv_dt, out=output)
-            if output.any():
+            if spiked.any():
                 np.putmask(v, spiked, 0.0)
                 np.putmask(until, spiked, step + ref)
 

@@ -1,7 +1,7 @@
 """The unit map between snnrun's physical LIF models and nengo's dimensionless neurons, as data.
 
 Nengo's LIF is dimensionless: ``tau_rc dx/dt = J - x``, threshold ``x = 1``, reset ``x = 0``, spikes of
-height ``1/dt``, and the input ``J`` is a normalised current (J = 1 is the rheobase). The affine map
+height ``1/dt``, and the input ``J`` is a normalised current (a steady J = 1 holds x at threshold). The affine map
 (per neuron, all SI) is
 
     delta = v_thresh - v_reset                     (V)    so that  x = (v - v_reset) / delta
@@ -14,7 +14,8 @@ and the exact subthreshold step of schema/semantics.md becomes ``x' = P22 x + (1
 input is not constant over a step, so each synapse kind hands the neuron the *effective* constant
 current ``I_eff`` (A) that moves the membrane exactly as the reference's propagators do
 (``P20 I_eff = P21 i + P31 y`` or the voltage jump ``w = P20 I_eff``); the factors below are that
-map, per post neuron. ``reverse`` maps nengo's recorded state back to SI.
+map, per post neuron. ``LifMap.to_v`` and ``SynapseMap.to_current`` map nengo's recorded state back
+to SI.
 
 This module imports only numpy, so ``snnrun check``/``backends`` never pay for importing nengo.
 """
@@ -81,8 +82,6 @@ class LifMap:
     tau_rc: np.ndarray  # s
     refractory_steps: np.ndarray  # int64
     x0: np.ndarray  # initial normalised voltage
-    p22: np.ndarray  # exp(-dt/tau_m)
-    p20: np.ndarray  # V/A, tau_m/cm (1 - P22)
 
     def to_x(self, v: np.ndarray) -> np.ndarray:
         """Membrane potential (V) -> nengo's normalised voltage."""
@@ -102,8 +101,7 @@ def lif_map(params: Mapping[str, np.ndarray], initial: Mapping[str, np.ndarray],
     ref = np.rint(params["tau_refrac"] / dt).astype(np.int64)
     v0 = initial.get("v", params["v_rest"])
     return LifMap(delta=delta, v_reset=params["v_reset"], gain=gain, bias=bias, tau_rc=tau_m,
-                  refractory_steps=ref, x0=(v0 - params["v_reset"]) / delta,
-                  p22=prop.decay(dt, tau_m), p20=prop.dc_to_v(dt, tau_m, cm))
+                  refractory_steps=ref, x0=(v0 - params["v_reset"]) / delta)
 
 
 @dataclass
@@ -147,7 +145,3 @@ def synapse_map(model_type: str, receptor: str, params: Mapping[str, np.ndarray]
                           hp=dt * decay, to_current=lambda s, n: s)
     raise KeyError(model_type)
 
-
-def uniform(arr):
-    """A Python float if every element is equal (cheaper per step in numpy), else the array."""
-    return prop.scalar_if_uniform(arr)
