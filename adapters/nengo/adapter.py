@@ -61,10 +61,10 @@ class NengoAdapter(Adapter):
     def run(self, instance, progress=None) -> RunOutput:
         try:
             import nengo
-            from .network import _Where, build_network
+            from .network import BuildCursor, build_network
         except ImportError as exc:
             raise BackendError("nengo", f"nengo cannot be imported ({exc}); install snnrun[nengo]") from exc
-        where = _Where()
+        where = BuildCursor()
         caught: list[warnings.WarningMessage] = []
         try:
             with warnings.catch_warnings(record=True) as caught:

@@ -49,15 +49,15 @@ class BuiltNetwork:
     traces: list[TraceProbe]
 
 
-class _Where:
+class BuildCursor:
     """Remembers which spec element is being built, so errors can name it."""
 
     path: tuple = ()
 
 
-def build_network(instance, where: _Where | None = None) -> BuiltNetwork:
+def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
     """The nengo Network of ``instance`` (dt and schedules taken from it)."""
-    where = where or _Where()
+    where = where or BuildCursor()
     dt, n_steps = instance.dt, instance.n_steps
     pops = instance.populations
     net = nengo.Network(label=instance.spec.name, seed=instance.spec.seed)
