@@ -8,6 +8,7 @@ looked up in the caller's frames.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -56,10 +57,37 @@ def _param_units(model: str) -> dict[str, str]:
     return {t.brian2: t.unit for t in PARAMS[model].values()}
 
 
+def _clock_class(b2):
+    """A Clock class whose instances hash by creation order within this build.
+
+    cpp_standalone writes the clocks' initialisation in the iteration order of a set of clocks; with
+    Brian2's identity hash that order changes from run to run whenever there are several clocks
+    (recording intervals), which rewrites main.cpp and makes ``make`` recompile it for nothing.
+    """
+    created = itertools.count()
+
+    class OrderedClock(b2.Clock):
+        # Brian2's __setattr__ lets a class attribute override its variables only if it is in the
+        # class's own __dict__: repeat the parent's ``dt`` property here so ``self.dt = ...`` works
+        dt = b2.Clock.dt
+
+        def __hash__(self):
+            # assigned on the first hash, which Brian2's instance tracking takes at creation
+            if "_snn_hash" not in self.__dict__:
+                self.__dict__["_snn_hash"] = next(created)
+            return self.__dict__["_snn_hash"]
+
+    return OrderedClock
+
+
 def build_network(b2, plan, method, spec) -> Built:
     """Create every Brian2 object of ``plan``; ``method`` is the state-update method for linear models."""
     second = b2.second
-    clock = b2.Clock(dt=plan.dt * second, name="snn_clock")
+    clock_class = _clock_class(b2)
+    clock = clock_class(dt=plan.dt * second, name="snn_clock")
+    # one clock per recording interval (a StateMonitor given ``dt`` would make a clock of its own)
+    probe_clocks = {every: clock if every == 1 else clock_class(dt=every * plan.dt * second, name=f"snn_clock_{every}")
+                    for every in sorted({p.every for p in plan.probes})}
     objects, built = [], Built(None)
     groups, sources = {}, {}
     for g in plan.groups.values():
@@ -86,7 +114,7 @@ def build_network(b2, plan, method, spec) -> Built:
             raise BuildError(("projections", syn.projections[0]), exc) from exc
     for probe in plan.probes:
         group = groups[probe.group]
-        mon = b2.StateMonitor(group, probe.brian2_name, record=probe.indices, dt=probe.every * plan.dt * second,
+        mon = b2.StateMonitor(group, probe.brian2_name, record=probe.indices, clock=probe_clocks[probe.every],
                               when="start", name=_identifier(f"state_{probe.population}_{probe.variable}"))
         built.state_monitors.append((probe, mon))
         objects.append(mon)

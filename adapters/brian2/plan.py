@@ -252,7 +252,7 @@ def _plan_stimuli(instance, plan: Plan) -> None:
     for gname, stims in by_group.items():
         group = plan.groups[gname]
         changes = [int(s) for st in stims for s in st.change_steps if 0 < s < n_steps]
-        every = math.gcd(*changes) if changes else n_steps
+        every = _aligned(math.gcd(*changes) if changes else n_steps, plan.dt)
         n_bins = -(-n_steps // every)
         bins = np.arange(n_bins) * every
         schedules = []
@@ -271,6 +271,17 @@ def _plan_stimuli(instance, plan: Plan) -> None:
             for s in np.flatnonzero(key):
                 values[:, c] += schedules[s]
         group.stimulus = StimulusTable(values, every, column.reshape(-1).astype(np.int64))
+
+
+def _aligned(every: int, dt: float) -> int:
+    """The largest divisor of ``every`` whose bin length ``every dt`` divided by ``dt`` gives back the
+    integer exactly in floating point: Brian2 warns that the grids are "not aligned" otherwise (its
+    lookup stays right either way, but the warning would end up in every manifest)."""
+    small = [d for d in range(1, math.isqrt(every) + 1) if every % d == 0]
+    for d in sorted(set(small + [every // d for d in small]), reverse=True):
+        if (d * dt) / dt == d:
+            return d
+    return 1
 
 
 def _plan_probes(instance, plan: Plan) -> None:

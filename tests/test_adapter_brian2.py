@@ -1,0 +1,469 @@
+"""The brian2 backend against the reference engine, on the same drawn instance.
+
+Every comparison draws the instance once (``instantiate(spec)``) and gives it to both backends, so the
+connectivity, initial values, source trains and stimuli are the same arrays; what remains is numerics and
+semantics. Brian2 is never skipped: if it does not import, these tests fail.
+
+Tolerances, with their reasons (see also schema/semantics.md, "### brian2"):
+
+- Spike steps: identical (no tolerance). Both backends integrate exactly; they differ only in the
+  arithmetic form of the closed-form solution (a few ulps), which flips a threshold crossing only if
+  the crossing lies within ~1e-15 V of v_thresh on the grid. None of the specs here has one.
+- Membrane traces: ``V_ATOL`` = 1e-13 V absolute. Measured maximum over every trace below: 3.2e-15 V
+  (about 200 ulps of 65 mV, accumulated over 1000-10000 steps); a 30x margin.
+- Synaptic current traces: relative 1e-12 (measured: bit-identical; both compute ``i exp(-dt/tau)``).
+
+Most tests use numpy code generation (no compiler). One CUBA test uses cython (the default target;
+about 40 s to compile with an empty cache) and one test uses cpp_standalone (about 15 s to compile
+a small network with an empty cache), in a temporary cache folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SPECS, spec_from_text
+from snnrun.adapters.brian2 import translation as tr
+from snnrun.adapters.brian2.adapter import CAPABILITIES, Brian2Adapter, codegen_target
+from snnrun.adapters.brian2.models import neuron_code
+from snnrun.adapters.brian2.plan import make_plan
+from snnrun.adapters.reference.adapter import ReferenceAdapter
+from snnrun.instance import instantiate
+from snnrun.schema import catalogue as cat
+from snnrun.schema.errors import BackendError, UnsupportedFeature
+from snnrun.schema.loader import load_spec
+
+import brian2  # noqa: F401  (a missing or broken Brian2 must fail this file, not skip it)
+
+V_ATOL = 1e-13  # V; see the module docstring
+I_RTOL = 1e-12
+DT = 1e-4
+
+
+def with_codegen(spec, codegen: str):
+    """The same spec with ``simulation.options.brian2.codegen`` set (the instance draw does not change)."""
+    options = {**dict(spec.simulation.options), "brian2": {"codegen": codegen}}
+    return dataclasses.replace(spec, simulation=dataclasses.replace(spec.simulation, options=options))
+
+
+def run_both(spec, codegen: str = "numpy"):
+    """(reference output, brian2 output, instance) for one drawn instance."""
+    instance = instantiate(with_codegen(spec, codegen))
+    return ReferenceAdapter().run(instance), Brian2Adapter().run(instance), instance
+
+
+def assert_same_spikes(ref, b2):
+    assert set(ref.spikes) == set(b2.spikes)
+    for pop, (ids, times) in ref.spikes.items():
+        b_ids, b_times = b2.spikes[pop]
+        assert b_ids.dtype == np.int64 and b_times.dtype == np.float64
+        assert b_ids.size == ids.size, f"{pop}: {b_ids.size} spikes on brian2, {ids.size} on the reference"
+        np.testing.assert_array_equal(b_ids, ids, err_msg=pop)
+        # same steps; and the stamps are the very same floats ((step + 1) * dt on both sides)
+        np.testing.assert_array_equal(b_times, times, err_msg=pop)
+
+
+def assert_same_traces(ref, b2):
+    assert set(ref.traces) == set(b2.traces)
+    for key, trace in ref.traces.items():
+        other = b2.traces[key]
+        np.testing.assert_array_equal(other.times, trace.times, err_msg=str(key))
+        np.testing.assert_array_equal(other.neurons, trace.neurons, err_msg=str(key))
+        assert other.values.shape == trace.values.shape, key
+        if key[1] == "v":
+            np.testing.assert_allclose(other.values, trace.values, rtol=0, atol=V_ATOL, err_msg=str(key))
+        else:
+            np.testing.assert_allclose(other.values, trace.values, rtol=I_RTOL, atol=1e-24, err_msg=str(key))
+
+
+# -- deterministic specs: identical spike steps ----------------------------------------------------------
+
+def fi_spec(currents_na, tau_refrac_ms=2.0, dt_ms=0.1, duration="300 ms") -> str:
+    values = ", ".join(map(str, currents_na))
+    return f"""
+snnrun: "1.0"
+name: fi
+simulation: {{duration: {duration}, dt: {dt_ms} ms}}
+populations:
+  cells:
+    size: {len(currents_na)}
+    model:
+      type: lif_curr_exp
+      params: {{cm: 1 nF, tau_m: 20 ms, v_rest: -65 mV, v_reset: -65 mV, v_thresh: -50 mV,
+               tau_refrac: {tau_refrac_ms} ms}}
+    params: {{i_offset: {{values: [{values}], unit: nA}}}}
+record:
+  - {{population: cells, variable: spikes}}
+  - {{population: cells, variable: v, interval: {dt_ms} ms}}
+"""
+
+
+@pytest.mark.parametrize("dt_ms,tau_refrac_ms", [(0.1, 2.0), (0.1, 3.0), (0.025, 2.0), (0.1, 0.0)])
+def test_fi_curve_and_refractoriness_match_the_reference(tmp_path, dt_ms, tau_refrac_ms):
+    """Constant currents from below rheobase to 4 nA; refractory periods of 0, 20, 30 and 80 steps."""
+    spec = spec_from_text(fi_spec([0.5, 0.76, 0.8, 1.0, 1.3, 2.0, 4.0], tau_refrac_ms, dt_ms), tmp_path)
+    ref, b2, _ = run_both(spec)
+    assert ref.spikes["cells"][0].size > 50  # the comparison is not vacuous
+    assert_same_spikes(ref, b2)
+    assert_same_traces(ref, b2)
+    # the clamp: after each spike v sits at v_reset for exactly round(tau_refrac/dt) more samples
+    ids, times = b2.spikes["cells"]
+    v = b2.traces[("cells", "v")].values[:, 6]
+    dt = dt_ms * 1e-3
+    k = int(round(times[ids == 6][0] / dt))
+    r = int(round(tau_refrac_ms / dt_ms))
+    assert np.all(v[k:k + r + 1] == -0.065)
+    assert v[k + r + 1] > -0.065
+
+
+def psp_spec(model: str, weight: str, tau_syn_ms: float, delay: str, receptor: str = "exc") -> str:
+    syn = f", tau_syn_exc: {tau_syn_ms} ms, tau_syn_inh: {tau_syn_ms} ms" if model != "lif_curr_delta" else ""
+    record_i = (f"  - {{population: cell, variable: i_syn_{receptor}, interval: 0.1 ms}}\n"
+                if model != "lif_curr_delta" else "")
+    return f"""
+snnrun: "1.0"
+name: psp
+simulation: {{duration: 100 ms, dt: 0.1 ms}}
+populations:
+  src:
+    size: 1
+    model: {{type: spike_array, params: {{spike_times: [10 ms, 40 ms, 40.3 ms]}}}}
+  cell:
+    size: 1
+    model:
+      type: {model}
+      params: {{cm: 0.25 nF, tau_m: 20 ms, v_rest: -70 mV, v_reset: -70 mV, v_thresh: 0 mV{syn}}}
+projections:
+  input: {{pre: src, post: cell, connect: {{rule: all_to_all}},
+           synapse: {{receptor: {receptor}, weight: {weight}, delay: {delay}}}}}
+record:
+  - {{population: cell, variable: spikes}}
+  - {{population: src, variable: spikes}}
+  - {{population: cell, variable: v, interval: 0.1 ms}}
+{record_i}"""
+
+
+@pytest.mark.parametrize("model,weight,tau_ms,delay,receptor", [
+    ("lif_curr_exp", "0.1 nA", 5.0, "2.5 ms", "exc"),
+    ("lif_curr_exp", "-0.1 nA", 2.0, "0.1 ms", "inh"),
+    ("lif_curr_exp", "0.1 nA", 20.0, "1 ms", "exc"),  # tau_syn == tau_m: the singular closed form
+    ("lif_curr_alpha", "0.2 nA", 0.5, "2.5 ms", "exc"),
+    ("lif_curr_alpha", "0.2 nA", 20.0, "1 ms", "inh"),  # singular alpha
+    ("lif_curr_delta", "0.5 mV", 0, "2.5 ms", "exc"),
+])
+def test_postsynaptic_potentials_match_the_reference(tmp_path, model, weight, tau_ms, delay, receptor):
+    """Source spikes through delays of 1 to 25 steps onto each synapse type; the input arrives at the
+    stamp + delay on both backends (traces equal to V_ATOL, current traces to I_RTOL)."""
+    ref, b2, _ = run_both(spec_from_text(psp_spec(model, weight, tau_ms, delay, receptor), tmp_path))
+    assert_same_spikes(ref, b2)
+    assert_same_traces(ref, b2)
+    v = b2.traces[("cell", "v")].values[:, 0]
+    assert np.ptp(v) > 1e-5  # a PSP happened
+    # first deviation from rest at the sample after arrival: 10 ms + delay (+1 step for a current input)
+    delay_steps = int(round(float(delay.split()[0]) / 0.1))
+    first = int(np.flatnonzero(np.abs(v + 0.070) > 1e-12)[0])
+    assert first == 100 + delay_steps + (0 if model == "lif_curr_delta" else 1)
+
+
+DELTA_SPEC = """
+snnrun: "1.0"
+name: delta_spike
+simulation: {duration: 60 ms, dt: 0.1 ms}
+populations:
+  src:
+    size: 2
+    model: {type: spike_array, params: {spike_times: [[10 ms], [10.5 ms, 30 ms]]}}
+  cell:
+    size: 1
+    model:
+      type: lif_curr_delta
+      params: {cm: 0.25 nF, tau_m: 20 ms, v_rest: -70 mV, v_reset: -75 mV, v_thresh: -60 mV, tau_refrac: 3 ms}
+projections:
+  kick: {pre: src, post: cell, connect: {rule: from_list, pairs: [[0, 0]]},
+         synapse: {receptor: exc, weight: 12 mV, delay: 0.7 ms}}
+  late: {pre: src, post: cell, connect: {rule: from_list, pairs: [[1, 0]]},
+         synapse: {receptor: exc, weight: 4 mV, delay: 1.2 ms}}
+record:
+  - {population: cell, variable: spikes}
+  - {population: cell, variable: v, interval: 0.1 ms}
+"""
+
+
+def test_a_voltage_jump_spikes_in_its_arrival_step_and_is_discarded_while_refractory(tmp_path):
+    """Brian2's default schedule would threshold before the jump; the adapter's pathways run before the
+    threshold (semantics.md phase 2 before 4). A 12 mV jump arriving at 10.7 ms crosses a threshold
+    10 mV above rest and is stamped 10.7 ms; the 4 mV jump arriving at 11.7 ms falls in the 30-step
+    refractory period and is discarded; the one arriving at 31.2 ms is not."""
+    ref, b2, _ = run_both(spec_from_text(DELTA_SPEC, tmp_path))
+    assert_same_spikes(ref, b2)
+    assert_same_traces(ref, b2)
+    _, times = b2.spikes["cell"]
+    np.testing.assert_array_equal(np.rint(times / DT), [107])
+    v = b2.traces[("cell", "v")].values[:, 0]
+    assert np.all(v[107:138] == -0.075)  # reset at the stamp, clamped 30 steps, the jump at 117 lost
+    assert v[138] > -0.075  # integration resumed
+    # arrival at 31.2 ms: the 4 mV jump plus one step of relaxation towards rest (about +9 uV)
+    assert 0.004 < v[312] - v[311] < 0.00402
+
+
+TOUR_SPEC = """
+snnrun: "1.0"
+name: brian2_tour
+seed: 5
+simulation: {duration: 400 ms, dt: 0.1 ms}
+models:
+  exp_cell:
+    type: lif_curr_exp
+    params: {cm: 0.25 nF, tau_m: 10 ms, v_rest: -65 mV, v_reset: -70 mV, v_thresh: -50 mV, tau_refrac: 2 ms,
+             tau_syn_exc: 3 ms, tau_syn_inh: 6 ms}
+populations:
+  drive: {size: 40, model: {type: poisson, params: {rate: 40 Hz, start: 20 ms, stop: 350 ms}}}
+  waves:
+    size: 10
+    model: {type: inhomogeneous_poisson, params: {times: [0 ms, 100 ms, 250 ms], rates: [10 Hz, 150 Hz, 20 Hz]}}
+  given: {size: 2, model: {type: spike_array, params: {spike_times: [[5 ms, 50 ms, 50.1 ms], [120 ms]]}}}
+  a: {size: 12, model: exp_cell, initial: {v: {distribution: uniform, low: -70 mV, high: -52 mV},
+                                           i_syn_exc: 0.05 nA}}
+  b:
+    size: 8
+    model: exp_cell
+    params: {tau_m: {values: [8, 9, 10, 11, 12, 13, 14, 15], unit: ms}, tau_refrac: 0 ms,
+             i_offset: {distribution: uniform, low: 0 nA, high: 0.3 nA}}
+  c:
+    size: 8
+    model:
+      type: lif_curr_alpha
+      params: {cm: 0.2 nF, tau_m: 15 ms, v_rest: -60 mV, v_reset: -65 mV, v_thresh: -50 mV, tau_refrac: 1 ms,
+               tau_syn_exc: 1 ms, tau_syn_inh: 2 ms}
+  d:
+    size: 5
+    model:
+      type: lif_curr_delta
+      params: {tau_m: 20 ms, v_rest: -65 mV, v_reset: -65 mV, v_thresh: -55 mV, tau_refrac: 2.5 ms}
+projections:
+  drive_a: {pre: drive, post: a, connect: {rule: fixed_indegree, n: 10},
+            synapse: {receptor: exc, weight: {distribution: normal, mean: 0.15 nA, std: 0.03 nA},
+                      delay: {distribution: uniform, low: 0.1 ms, high: 3 ms}}}
+  drive_b: {pre: drive, post: b, connect: {rule: fixed_probability, p: 0.3},
+            synapse: {receptor: exc, weight: 0.12 nA, delay: 1.5 ms}}
+  waves_c: {pre: waves, post: c, connect: {rule: all_to_all},
+            synapse: {receptor: exc, weight: 0.15 nA, delay: {distribution: choice, values: [0.1, 0.7, 2], unit: ms}}}
+  given_d: {pre: given, post: d, connect: {rule: all_to_all}, synapse: {receptor: exc, weight: 6 mV, delay: 0.3 ms}}
+  a_b: {pre: a, post: b, connect: {rule: fixed_total, n: 30}, synapse: {receptor: inh, weight: -0.2 nA, delay: 0.8 ms}}
+  b_a: {pre: b, post: a, connect: {rule: fixed_outdegree, n: 3}, synapse: {receptor: exc, weight: 0.1 nA, delay: 0.1 ms}}
+  a_c: {pre: a, post: c, connect: {rule: fixed_probability, p: 0.5}, synapse: {receptor: inh, weight: -0.1 nA}}
+  b_c: {pre: b, post: c, connect: {rule: one_to_one}, synapse: {receptor: exc, weight: 0.3 nA, delay: 4 ms}}
+  c_d: {pre: c, post: d, connect: {rule: fixed_probability, p: 0.5},
+        synapse: {receptor: inh, weight: -2 mV, delay: {distribution: uniform, low: 1 ms, high: 2 ms}}}
+  d_d: {pre: d, post: d, connect: {rule: all_to_all, allow_self: false}, synapse: {receptor: exc, weight: 3 mV, delay: 1 ms}}
+stimuli:
+  pulse: {type: dc, target: {population: a, neurons: [0, 1, 2]}, amplitude: 0.4 nA, start: 50 ms, stop: 200 ms}
+  ramp: {type: step, target: {population: b, neurons: [1, 3]}, times: [0 ms, 100.3 ms, 300 ms],
+         amplitudes: [0.1 nA, 0.35 nA, 0 nA]}
+  wave: {type: sine, target: {population: c}, amplitude: 0.2 nA, offset: 0.1 nA, frequency: 15 Hz, start: 30 ms}
+  jitter: {type: noise, target: {population: a, neurons: [2, 5]}, mean: 0.2 nA, std: 0.3 nA, interval: 2 ms}
+  bias: {type: dc, target: {population: d, neurons: [0, 1, 2]}, amplitude: 0.55 nA, stop: 300 ms}
+record:
+  - {population: a, variable: spikes}
+  - {population: b, variable: spikes}
+  - {population: c, variable: spikes}
+  - {population: d, variable: spikes}
+  - {population: drive, variable: spikes}
+  - {population: given, variable: spikes}
+  - {population: a, variable: v, interval: 0.1 ms}
+  - {population: a, variable: i_syn_exc, neurons: [0, 4], interval: 1 ms}
+  - {population: b, variable: v, neurons: [1, 3, 7], interval: 0.5 ms}
+  - {population: c, variable: i_syn_inh, interval: 0.3 ms}
+  - {population: c, variable: v, interval: 0.3 ms}
+  - {population: d, variable: v, interval: 1 ms}
+"""
+
+
+def test_every_feature_together_matches_the_reference(tmp_path):
+    """Three model types, two populations of one type with different per-neuron parameters (Brian2
+    per-neuron variables instead of constants), tau_refrac of 0 steps, all three source types, every
+    stimulus type on subsets, heterogeneous weights and delays of 1-30 steps, every connection rule but
+    from_list (DELTA_SPEC has it), initial values, state recorded at several intervals."""
+    ref, b2, instance = run_both(spec_from_text(TOUR_SPEC, tmp_path))
+    plan = make_plan(instance)
+    assert "tau_m" in plan.groups["lif_curr_exp"].arrays  # the per-neuron path is exercised
+    assert any(not isinstance(s.delay, int) for s in plan.synapses)  # so are per-synapse delays
+    for pop in ("a", "b", "c", "d"):
+        assert ref.spikes[pop][0].size > 5, pop  # every population fires: the comparison means something
+    assert_same_spikes(ref, b2)
+    assert_same_traces(ref, b2)
+
+
+# -- CUBA -------------------------------------------------------------------------------------------------
+
+IDENTICAL_UNTIL = 0.5  # s; measured: identical for the whole 1 s run (see the test's docstring)
+
+
+def test_cuba_on_the_same_instance_matches_the_reference_cython():
+    """CUBA (specs/cuba.yaml, seed 1), cython (the default target), on the reference's instance.
+
+    Measured on this project's machine type (Brian2 2.9.0, numpy 2.3): the spike trains are identical
+    for the whole second (18743 exc and 4518 inh spikes), on numpy, cython and cpp_standalone. Rounding
+    differs between the backends by a few ulps per step, and in this network such differences never
+    decided a threshold crossing within 1 s; a different libm or compiler could make one do so late in
+    the run, after which the trains diverge (the network is chaotic). So the test asserts identical
+    spikes for the first 500 ms (half the measured span) and population rates within 1%.
+    """
+    spec = load_spec(SPECS / "cuba.yaml")
+    assert codegen_target(spec) == "cython"  # the spec does not choose: this is the default
+    instance = instantiate(spec)
+    ref = ReferenceAdapter().run(instance)
+    b2 = Brian2Adapter().run(instance)
+    assert b2.versions["brian2-codegen"] == "cython"
+    for pop in ("exc", "inh"):
+        ids, times = ref.spikes[pop]
+        b_ids, b_times = b2.spikes[pop]
+        size = instance.populations[pop].size
+        assert ids.size > 1000
+        rate_ref, rate_b2 = ids.size / size, b_ids.size / size
+        assert abs(rate_b2 - rate_ref) <= 0.01 * rate_ref, (pop, rate_ref, rate_b2)
+        early, b_early = times <= IDENTICAL_UNTIL, b_times <= IDENTICAL_UNTIL
+        np.testing.assert_array_equal(b_ids[b_early], ids[early])
+        np.testing.assert_array_equal(b_times[b_early], times[early])
+
+
+# -- code generation targets, caches, process state --------------------------------------------------------
+
+def test_cpp_standalone_builds_once_and_leaves_the_runtime_device(tmp_path, monkeypatch):
+    """cpp_standalone in a per-structure cache folder: the first run compiles, a second run of the same
+    structure in the same process rebuilds nothing (no object file is rewritten), and a runtime run
+    afterwards works (the device was reset). All three equal the reference. v is sampled every 5 steps,
+    so the project has two clocks (whose order in the generated code must not change between runs)."""
+    monkeypatch.setenv("SNNRUN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = spec_from_text(DELTA_SPEC.replace("variable: v, interval: 0.1 ms", "variable: v, interval: 0.5 ms"), tmp_path)
+    ref, first, instance = run_both(spec, "cpp_standalone")
+    assert_same_spikes(ref, first)
+    assert_same_traces(ref, first)
+    (project,) = [p for p in (tmp_path / "cache" / "brian2").iterdir() if p.is_dir() and p.name != "exact"]
+    objects = {p: p.stat().st_mtime_ns for p in project.rglob("*.o")}
+    assert objects, "no compiled objects in the standalone project"
+    second = Brian2Adapter().run(instance)
+    assert {p: p.stat().st_mtime_ns for p in project.rglob("*.o")} == objects
+    assert_same_spikes(ref, second)
+    from brian2.devices.device import get_device, runtime_device
+    assert get_device() is runtime_device
+    third = Brian2Adapter().run(instantiate(with_codegen(spec, "numpy")))
+    assert_same_spikes(ref, third)
+    assert_same_traces(ref, third)
+
+
+def test_runs_through_the_runner_in_a_worker_process(tmp_path):
+    """snnrun.run forks a worker for brian2 (Brian2 keeps process-wide state); same spikes as reference."""
+    from snnrun.execute import run
+
+    spec = spec_from_text(psp_spec("lif_curr_exp", "2 nA", 2.0, "1 ms").replace("v_thresh: 0 mV", "v_thresh: -65 mV")
+                          .replace("simulation: {", "simulation: {options: {brian2: {codegen: numpy}}, "), tmp_path)
+    results = run(spec, backend=["reference", "brian2"], out=tmp_path / "out")
+    ref, b2 = results["reference"], results["brian2"]
+    assert (ref.spikes["population"] == "cell").sum() >= 3
+    assert ref.spikes.equals(b2.spikes)  # as written to disk and read back
+    for key, frame in ref.traces.items():
+        np.testing.assert_allclose(b2.traces[key].to_numpy(), frame.to_numpy(), rtol=I_RTOL, atol=V_ATOL)
+    assert b2.manifest["simulator_versions"]["brian2"] == brian2.__version__
+    assert b2.manifest["simulator_versions"]["brian2-codegen"] == "numpy"
+
+
+def test_progress_reaches_the_end(tmp_path):
+    calls = []
+    instance = instantiate(spec_from_text(DELTA_SPEC.replace("simulation: {", "simulation: {options: {brian2: {codegen: numpy}}, "), tmp_path))
+    Brian2Adapter().run(instance, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (instance.n_steps, instance.n_steps)
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+
+
+def test_importing_the_adapter_does_not_import_brian2():
+    code = ("import sys; import snnrun.adapters.brian2.adapter as a; a.Brian2Adapter().versions();"
+            "assert 'brian2' not in sys.modules, 'brian2 imported'; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_brian2_failure_becomes_a_backend_error_naming_the_element(tmp_path, monkeypatch):
+    from snnrun.adapters.brian2 import build
+
+    def broken(*args, **kwargs):
+        raise ValueError("synthetic failure")
+
+    monkeypatch.setattr(build, "_synapses", broken)
+    instance = instantiate(spec_from_text(DELTA_SPEC, tmp_path))
+    with pytest.raises(BackendError) as info:
+        Brian2Adapter().run(instance)
+    assert info.value.backend == "brian2"
+    assert info.value.path == ("projections", "kick")
+    assert "synthetic failure" in str(info.value)
+
+
+# -- translation tables and capabilities -----------------------------------------------------------------
+
+SUPPORTED = sorted(tr.PARAMS)
+
+
+@pytest.mark.parametrize("model", SUPPORTED)
+def test_every_parameter_and_state_variable_is_translated_and_round_trips(model):
+    mtype = cat.MODELS[model]
+    assert set(tr.PARAMS[model]) == set(mtype.params)
+    assert set(tr.STATE[model]) == set(mtype.state)
+    for name, param in mtype.params.items():
+        term = tr.param_term(model, name)
+        assert term.unit == tr.DIMENSION_UNIT[param.dimension], name
+        assert tr.spec_param(model, term.brian2) == name
+    for name, dimension in mtype.state.items():
+        term = tr.state_term(model, name)
+        assert term.unit == tr.DIMENSION_UNIT[dimension], name
+        assert tr.spec_state(model, term.brian2) == name
+    # the Brian2 names are the ones the model's equations use, with every parameter per neuron
+    code = neuron_code(model, {t.brian2 for t in tr.PARAMS[model].values()}, stimulus=True)
+    text = "\n".join([code.equations, code.threshold, code.reset, code.refractory])
+    for term in list(tr.PARAMS[model].values()) + list(tr.STATE[model].values()):
+        assert term.brian2 in text, term
+
+
+def test_capabilities_cover_the_reference_engine():
+    reference = ReferenceAdapter.capabilities
+    assert reference.models <= CAPABILITIES.models
+    assert reference.stimuli <= CAPABILITIES.stimuli
+    assert set(reference.connection_rules) <= set(CAPABILITIES.connection_rules)
+    for model, variables in reference.recordables.items():
+        assert variables <= CAPABILITIES.recordables[model]
+
+
+UNSUPPORTED_SPEC = """
+snnrun: "1.0"
+name: unsupported
+simulation: {duration: 10 ms, dt: 0.1 ms}
+populations:
+  iz: {size: 2, model: {type: izhikevich}}
+  ok: {size: 2, model: {type: lif_curr_exp}}
+  cond: {size: 2, model: {type: lif_cond_exp}}
+record:
+  - {population: iz, variable: u}
+"""
+
+
+def test_check_lists_what_brian2_cannot_run_with_spec_paths(tmp_path):
+    spec = spec_from_text(UNSUPPORTED_SPEC, tmp_path)
+    problems = Brian2Adapter().check(spec)
+    paths = {p.path for p in problems}
+    assert ("populations", "iz", "model", "type") in paths
+    assert ("populations", "cond", "model", "type") in paths
+    assert not any("ok" in p.path for p in problems)
+    assert all(p.line > 0 for p in problems)
+    snnrun = str(Path(sys.executable).with_name("snnrun"))
+    proc = subprocess.run([snnrun, "check", str(tmp_path / "spec.yaml"), "--backend", "brian2"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == UnsupportedFeature.exit_code
+    assert "populations.iz.model.type" in proc.stderr and "izhikevich" in proc.stderr
+    assert "populations.cond.model.type" in proc.stderr
