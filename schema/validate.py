@@ -21,6 +21,10 @@ from .units import QUANTITY_PATTERN
 SCHEMA_FILE = "snnrun-spec-v1.schema.json"
 _JSON_TYPE = {dict: "mapping", list: "list", str: "string", int: "integer", float: "number",
               bool: "boolean", type(None): "null"}
+#: JSON Schema type names in the words of a YAML file
+_TYPE_WORD = {"object": "mapping", "array": "list"}
+#: words YAML 1.1 reads as booleans; the spec loader keeps them strings (YAML 1.2 core schema)
+_YAML11_BOOLEANS = {**dict.fromkeys(("yes", "y", "on"), "true"), **dict.fromkeys(("no", "n", "off"), "false")}
 _VALUE_HINT = ("expected a quantity such as '20 ms', {values: [...], unit: ...} "
                "or {distribution: ..., ...}")
 
@@ -41,8 +45,18 @@ def _short(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def printable(text: str) -> str:
+    """``text`` with non-printable characters escaped (``'\\n'``), so every problem stays one line."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _kind(value: object) -> str:
     return _JSON_TYPE.get(type(value), type(value).__name__)
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: 'an integer', 'a string'."""
+    return f"a{'n' if word[:1] in ('a', 'e', 'i', 'o', 'u') else ''} {word}"
 
 
 class _Locator:
@@ -55,7 +69,8 @@ class _Locator:
         while probe and probe not in table:
             probe = probe[:-1]
         line, column = table.get(probe, (1, 1))
-        return Problem(self.file, line, column, path, message)
+        shown = tuple(printable(p) if isinstance(p, str) else p for p in path)
+        return Problem(self.file, line, column, shown, message)
 
 
 def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Problem]:
@@ -69,40 +84,56 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else (
                 f" (expected one of: {', '.join(allowed)})" if allowed else " (no keys allowed here)")
-            yield loc.at(path + (key,), f"unknown key '{key}'{hint}", key=True)
+            yield loc.at(path + (key,), f"unknown key '{printable(str(key))}'{hint}", key=True)
         return
     if kw == "required":
         missing = [k for k in error.validator_value if k not in inst]
+        # required by an if/then on the kind of the mapping: say which kind needs it
+        kind = next((k for k in ("rule", "distribution", "type") if isinstance(inst.get(k), str)), None)
+        needs = f" ({kind} {inst[kind]} needs it)" if kind and "then" in error.schema_path else ""
         for key in missing:
-            yield loc.at(path, f"missing required key '{key}'", key=True)
+            yield loc.at(path, f"missing required key '{key}'{needs}", key=True)
         return
     if kw == "propertyNames":
         bad = inst
         for sub in error.context or []:
             bad = sub.instance
             break
-        yield loc.at(path + (bad,), f"'{bad}' is not a valid name: use lower case letters, digits and _, "
+        yield loc.at(path + (bad,), f"'{printable(str(bad))}' is not a valid name: use lower case letters, digits and _, "
                                     "starting with a letter", key=True)
         return
     if kw == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
-        yield loc.at(path, f"expected one of: {options}; got {_short(inst)}")
+        options = [str(v) for v in error.validator_value]
+        close = difflib.get_close_matches(inst, options, n=1) if isinstance(inst, str) else []
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        yield loc.at(path, f"expected one of: {', '.join(options)}; got {_short(inst)}{hint}")
         return
     if kw == "const":
         yield loc.at(path, f"expected {error.validator_value!r}, got {_short(inst)}")
         return
     if kw == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        yield loc.at(path, f"expected a{'n' if expected[0] in 'aeiou' else ''} {expected}, "
-                           f"got a {_kind(inst)} ({_short(inst)})")
+        expected = [expected] if isinstance(expected, str) else expected
+        expected = " or ".join(_TYPE_WORD.get(t, t) for t in expected)
+        got = f"got {_a(_kind(inst))} ({_short(inst)})"
+        if error.schema.get("pattern") == QUANTITY_PATTERN:  # a quantity given as a bare number, list...
+            yield loc.at(path, f"expected '<number> <unit>' such as '20 ms', {got}")
+        elif expected == "boolean" and isinstance(inst, str) and inst.lower() in _YAML11_BOOLEANS:
+            yield loc.at(path, f"expected a boolean, got the string '{inst}' (in spec files only true and "
+                               f"false are booleans): write {_YAML11_BOOLEANS[inst.lower()]}")
+        else:
+            yield loc.at(path, f"expected {_a(expected)}, {got}")
         return
     if kw == "pattern":
         if error.validator_value == QUANTITY_PATTERN:
             yield loc.at(path, f"expected '<number> <unit>' such as '20 ms', got {_short(inst)}")
         elif error.validator_value.startswith("^[a-z]"):
-            yield loc.at(path, f"'{inst}' is not a valid name: use lower case letters, digits and _, "
-                               "starting with a letter")
+            # from propertyNames the wrong name is a key of the mapping at ``path``: point at that key
+            is_key = "propertyNames" in error.schema_path
+            yield loc.at(path + (inst,) if is_key else path, f"'{printable(inst)}' is not a valid name: "
+                         "use lower case letters, digits and _, starting with a letter", key=is_key)
+        elif path == ("snnrun",):
+            yield loc.at(path, f"expected a language version such as \"1.0\", got {_short(inst)}")
         else:
             yield loc.at(path, f"{_short(inst)} does not have the expected form ({error.validator_value})")
         return
@@ -144,19 +175,31 @@ def _alternatives(error: jsonschema.ValidationError, loc: _Locator, path: tuple)
         return
     if refs == {"name", "model"}:
         if isinstance(error.instance, dict):
+            # a mapping is meant as an inline model: report why that branch failed, not the name branch
+            inline = [i for i, o in enumerate(options) if o.get("$ref", "").endswith("/model")]
             best = jsonschema.exceptions.best_match(
-                [e for e in error.context or [] if e.validator != "type"]) if error.context else None
+                [e for e in error.context or [] if e.relative_schema_path[0] in inline]) if error.context else None
             if best is not None:
                 yield from _message(best, loc)
                 return
         yield loc.at(path, "expected the name of a model under models:, or {type: ..., params: ...}")
         return
+    # an error inside the value (a bad list item...) means the value's shape matched that alternative
+    deeper = [e for e in error.context or [] if len(e.absolute_path) > len(path)]
+    if deeper:
+        yield from _message(jsonschema.exceptions.best_match(deeper), loc)
+        return
     if "indices" in refs:
         yield loc.at(path, "expected a list of neuron indices, or {first: N}")
         return
-    best = jsonschema.exceptions.best_match(error.context or []) if error.context else None
-    if best is not None and tuple(best.absolute_path) != path:
-        yield from _message(best, loc)
+    lists = any(isinstance(o, dict) and o.get("type") == "array" for o in options)
+    if refs == {"quantity", ""} and lists:  # a quantity or a list of quantities (spike_times)
+        yield loc.at(path, f"expected '<number> <unit>' such as '20 ms', or a list of them; "
+                           f"got {_a(_kind(error.instance))} ({_short(error.instance)})")
+        return
+    if refs == {"number_or_quantity", ""} and lists:  # a number/quantity or a list of them (equals)
+        yield loc.at(path, f"expected a number, a quantity such as '20 ms', or a list of them; "
+                           f"got {_a(_kind(error.instance))} ({_short(error.instance)})")
         return
     if "else" in error.schema_path:  # the scalar branch of the ``value`` definition
         yield loc.at(path, f"{_VALUE_HINT}; got a {_kind(error.instance)} ({_short(error.instance)})")
