@@ -17,10 +17,22 @@ from .errors import Problem, SpecError
 from .model import (Connect, Expectation, NeuronModel, Path, Population, Projection, Quantity, Recording, Values,
                     Simulation, SourceMap, Spec, Stimulus, Synapse, frozen_map)
 from .units import Dimension, format_quantity
+from .validate import printable
 from .values import number_or_quantity, parse_value, value_bounds
 
 T, F, D = Dimension.TIME, Dimension.FREQUENCY, Dimension.DIMENSIONLESS
+#: more time steps than any run could take; also keeps duration / dt finite (round() of inf raises)
+MAX_STEPS = 1e15
 METRIC_DIMENSION = {"rate": F, "spike_count": D, "cv_isi": D, "spike_times": T, "first_spike_time": T}
+
+
+def _kind(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _suggest(name: str, known) -> str:
@@ -29,6 +41,12 @@ def _suggest(name: str, known) -> str:
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f" (defined: {', '.join(known)})" if known else " (none defined)"
+
+
+def _get(data, path: Path):
+    for part in path:
+        data = data[part]
+    return data
 
 
 class _Normaliser:
@@ -45,7 +63,10 @@ class _Normaliser:
         while probe and probe not in table:
             probe = probe[:-1]
         line, column = table.get(probe, (0, 0))
-        self.problems.append(Problem(self.file, line, column, tuple(path), message))
+        problem = Problem(self.file, line, column, tuple(printable(p) if isinstance(p, str) else p
+                                                         for p in path), message)
+        if problem not in self.problems:  # a shared named model is checked once per population using it
+            self.problems.append(problem)
 
     def warn(self, path: Path, message: str) -> None:
         line, column = self.positions.get(tuple(path), (0, 0))
@@ -63,6 +84,9 @@ class _Normaliser:
             steps = duration / dt
             if duration <= 0:
                 self.report(("simulation", "duration"), "duration must be positive")
+            elif steps > MAX_STEPS:
+                self.report(("simulation", "duration"), f"duration is {steps:.3g} steps of dt "
+                                                        f"({format_quantity(dt, T)}); at most {MAX_STEPS:.0e}")
             elif abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
                 self.report(("simulation", "duration"), f"duration must be a whole number of steps of dt "
                                                         f"({format_quantity(dt, T)})")
@@ -76,12 +100,19 @@ class _Normaliser:
         for name, raw in given.items():
             ppath = path + (name,)
             if name not in mtype.params:
-                self.report(ppath, f"unknown parameter '{name}' for model type {mtype.name}"
+                self.report(ppath, f"unknown parameter '{printable(name)}' for model type {mtype.name}"
                                    f"{_suggest(name, mtype.params)}", key=True)
                 continue
             into[name] = self._param(mtype.params[name], raw, ppath, size)
 
     def _param(self, param: cat.Param, raw: object, path: Path, size: int):
+        # only a population's params can hold a non-list here (the schema allows values, not lists, there)
+        if param.kind in ("quantity_list", "spike_times") and not isinstance(raw, (list, str)) \
+                or param.kind == "quantity_list" and isinstance(raw, str):
+            what = "spike times" if param.kind == "spike_times" else f"{param.dimension.value} values"
+            self.report(path, f"{path[-1]} is a list of {what}, got {_kind(raw)}: set it in the model's params "
+                              "(a population's params override single values)")
+            return None
         if param.kind == "quantity_list":
             values = [number_or_quantity(v, param.dimension, path + (i,), self.report) for i, v in enumerate(raw)]
             return tuple(values) if all(v is not None for v in values) else None
@@ -90,7 +121,8 @@ class _Normaliser:
         return parse_value(raw, param.dimension, path, self.report, size, "neurons")
 
     def _spike_times(self, raw, path: Path, size: int):
-        if isinstance(raw, str):
+        single = isinstance(raw, str)  # one time for every neuron, as a population's override
+        if single:
             raw = [raw]
         if raw and all(isinstance(r, list) for r in raw):
             if len(raw) != size:
@@ -103,11 +135,15 @@ class _Normaliser:
             return None
         else:
             lists = [tuple(number_or_quantity(t, T, path + (j,), self.report) for j, t in enumerate(raw))]
+        nested = bool(raw) and isinstance(raw[0], list)
         for i, row in enumerate(lists):
             if any(t is None for t in row):
                 return None
-            if any(t <= 0 for t in row):
-                self.report(path, "spike times must be after 0 ms (the first step ends at dt)")
+            bad = [j for j, t in enumerate(row) if t <= 0]
+            if bad:
+                self.report(path + ((i, bad[0]) if nested else () if single else (bad[0],)),
+                            f"spike times must be after 0 ms (the first step ends at dt), "
+                            f"got {format_quantity(row[bad[0]], T)}")
                 return None
         return tuple(lists) if len(lists) > 1 or (raw and isinstance(raw[0], list)) else lists[0]
 
@@ -137,7 +173,10 @@ class _Normaliser:
             mtype, params = self.model(model_raw, model_path, size)
             self._params(mtype, raw.get("params", {}), path + ("params",), size, params)
             initial = self._initial(mtype, raw.get("initial", {}), params, path + ("initial",), size)
-            self._check_model(mtype, params, path)
+            # where each parameter was given: the population's override, else the (named or inline) model
+            given = {k: model_path + ("params", k) for k in model_raw.get("params", {})}
+            given.update({k: path + ("params", k) for k in raw.get("params", {})})
+            self._check_model(mtype, params, given, path + ("model",))
             out[name] = Population(name, size, NeuronModel(mtype.name, frozen_map(params)), frozen_map(initial),
                                    model_name)
         return out
@@ -152,30 +191,45 @@ class _Normaliser:
                 default, mtype.state[var], path + (var,), self.report, size)
         for var, value in raw.items():
             if var not in mtype.initial:
-                self.report(path + (var,), f"'{var}' is not a state variable of {mtype.name}"
+                self.report(path + (var,), f"'{printable(var)}' is not a state variable of {mtype.name}"
                                            f"{_suggest(var, mtype.initial)}", key=True)
                 continue
             initial[var] = parse_value(value, mtype.state[var], path + (var,), self.report, size, "neurons")
         return initial
 
-    def _check_model(self, mtype: cat.ModelType, params: dict, path: Path) -> None:
+    def _check_model(self, mtype: cat.ModelType, params: dict, given: Mapping[str, Path], model: Path) -> None:
+        """Cross-parameter checks, each reported where the offending value was written (``given``)."""
+        def where(*names: str) -> Path:
+            return next((given[n] for n in names if n in given), model)
+
+        def got(name: str) -> str:
+            value = params[name]
+            low = value_bounds(value)[0]
+            if isinstance(value, Quantity):
+                return f"got {format_quantity(low, value.dimension)}"
+            if isinstance(value, Values):
+                return f"got {format_quantity(low, value.dimension)} for some neuron"
+            return "but the distribution can draw such values (give it a clip)"
+
         for name in ("tau_m", "cm", "tau_syn_exc", "tau_syn_inh", "tau_w"):
             if name in params and params[name] is not None and value_bounds(params[name])[0] <= 0:
-                self.report(path + ("params", name), f"{name} must be positive")
+                self.report(where(name), f"{name} must be positive, {got(name)}")
         for name in ("tau_refrac", "rate"):
             if name in params and params[name] is not None and value_bounds(params[name])[0] < 0:
-                self.report(path + ("params", name), f"{name} must not be negative")
+                self.report(where(name), f"{name} must not be negative, {got(name)}")
         reset, thresh = params.get("v_reset"), params.get("v_thresh")
         if isinstance(reset, Quantity) and isinstance(thresh, Quantity) and reset.value >= thresh.value \
                 and mtype.name.startswith("lif"):
-            self.report(path + ("params", "v_reset"), "v_reset must be below v_thresh")
+            self.report(where("v_reset", "v_thresh"), f"v_reset ({format_quantity(reset.value, reset.dimension)}) "
+                                                      f"must be below v_thresh "
+                                                      f"({format_quantity(thresh.value, thresh.dimension)})")
         if mtype.name == "inhomogeneous_poisson" and params.get("times") and params.get("rates") is not None:
             if len(params["times"]) != len(params["rates"]):
-                self.report(path + ("params", "rates"), "times and rates need the same length")
+                self.report(where("rates"), "times and rates need the same length")
             if list(params["times"]) != sorted(params["times"]):
-                self.report(path + ("params", "times"), "times must be in increasing order")
+                self.report(where("times"), "times must be in increasing order")
             if any(r < 0 for r in params["rates"]):
-                self.report(path + ("params", "rates"), "rates must not be negative")
+                self.report(where("rates"), "rates must not be negative")
 
     # -- projections --------------------------------------------------------------------------------
     def projections(self, pops: Mapping[str, Population]) -> dict[str, Projection]:
@@ -232,8 +286,9 @@ class _Normaliser:
                 pairs = tuple(tuple(p) for p in raw["pairs"])
             for i, (a, b) in enumerate(pairs):
                 if a >= pre.size or b >= post.size:
-                    where = path + ("pairs", i) if "pairs" in raw else path + ("file",)
-                    self.report(where, f"pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
+                    where, row = (path + ("pairs", i), "") if "pairs" in raw else (path + ("file",),
+                                                                                  f"{raw['file']}:{i + 2}: ")
+                    self.report(where, f"{row}pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
                     return None
         return Connect(rule, p=raw.get("p"), n=n, allow_self=allow_self, multapses=multapses, pairs=pairs,
                        weights=weights, delays=delays)
@@ -250,27 +305,39 @@ class _Normaliser:
             self.report(path, "connection file is larger than 64 MiB")
             return None
         self.extra_hash.update(blob)
-        rows = list(csv.reader(blob.decode("utf-8", errors="replace").splitlines()))
+        try:
+            rows = list(csv.reader(blob.decode("utf-8", errors="replace").splitlines()))
+        except csv.Error as exc:
+            self.report(path, f"{name}: not a readable CSV file ({exc})")
+            return None
         if not rows or rows[0][:2] != ["pre", "post"]:
             self.report(path, "connection file needs a header row: pre,post[,weight][,delay] "
                               "(weight and delay cells as quantities such as '16.2 pA', '1 ms')")
             return None
         header = rows[0]
+        unknown = set(header[2:]) - {"weight", "delay"}
+        if unknown:
+            self.report(path, f"{name}: unknown columns {sorted(unknown)} (expected weight, delay)")
+            return None
+        if len(set(header)) != len(header):
+            self.report(path, f"{name}: a column appears twice in the header {','.join(header)!r}")
+            return None
         pairs, columns = [], {c: [] for c in header[2:]}
         for number, row in enumerate(rows[1:], start=2):
+            shown = printable(_clip(",".join(row)))
             try:
                 pairs.append((int(row[0]), int(row[1])))
                 if min(pairs[-1]) < 0:
                     raise ValueError
             except (ValueError, IndexError):
-                self.report(path, f"{name}:{number}: expected two neuron indices, got {','.join(row)!r}")
+                self.report(path, f"{name}:{number}: expected two neuron indices, got '{shown}'")
+                return None
+            if len(row) != len(header):
+                self.report(path, f"{name}:{number}: expected {len(header)} cells ({','.join(header)}), "
+                                  f"got {len(row)}: '{shown}'")
                 return None
             for column, cell in zip(header[2:], row[2:]):
                 columns[column].append(cell)
-        unknown = set(columns) - {"weight", "delay"}
-        if unknown:
-            self.report(path, f"{name}: unknown columns {sorted(unknown)} (expected weight, delay)")
-            return None
         return tuple(pairs), columns.get("weight"), columns.get("delay")
 
     def _synapse(self, raw: Mapping, path: Path, mtype: cat.ModelType, connect: Connect,
@@ -281,15 +348,19 @@ class _Normaliser:
                  "all_to_all": pre.size * post.size - (pre.size if pre.name == post.name
                                                        and not connect.allow_self else 0)}.get(connect.rule)
         weight = delay = None
+        # values from a connection file are reported at connect.file, with the file's row and column
+        file_path = path[:-1] + ("connect", "file")
+        weight_path = file_path if connect.weights is not None and "weight" not in raw else path + ("weight",)
+        delay_path = file_path if connect.delays is not None and "delay" not in raw else path + ("delay",)
         if connect.weights is not None:
-            weight = self._file_values(connect.weights, dimension, path + ("weight",))
+            weight = self._file_values(connect.weights, dimension, file_path, "weight")
         if "weight" in raw:
             weight = parse_value(raw["weight"], dimension, path + ("weight",), self.report, n_syn, "synapses")
         elif connect.weights is None:
             self.report(path, f"missing required key 'weight' (a {dimension.value} for {mtype.name} targets)",
                         key=True)
         if connect.delays is not None:
-            delay = self._file_values(connect.delays, T, path + ("delay",))
+            delay = self._file_values(connect.delays, T, file_path, "delay")
         if "delay" in raw:
             delay = parse_value(raw["delay"], T, path + ("delay",), self.report, n_syn, "synapses")
         elif connect.delays is None:
@@ -298,10 +369,10 @@ class _Normaliser:
             low = value_bounds(delay)[0]
             if low < self.dt * (1 - 1e-9):
                 shown = "can be" if low == float("-inf") else f"is {format_quantity(low, T)},"
-                self.report(path + ("delay",), f"delay {shown} shorter than dt ({format_quantity(self.dt, T)}); "
+                self.report(delay_path, f"delay {shown} shorter than dt ({format_quantity(self.dt, T)}); "
                                                "delays must be >= dt (give distributions a clip)")
         if weight is not None and mtype.synapse == "conductance" and value_bounds(weight)[0] < 0:
-            self.report(path + ("weight",), "conductance weights must not be negative "
+            self.report(weight_path, "conductance weights must not be negative "
                                             "(the receptor's reversal potential sets the sign)")
         plasticity = self._plasticity(raw.get("plasticity"), path + ("plasticity",), dimension)
         short_term = None
@@ -315,8 +386,15 @@ class _Normaliser:
             return None
         return Synapse(receptor, weight, delay, plasticity, short_term)
 
-    def _file_values(self, cells, dimension: Dimension, path: Path):
-        values = [number_or_quantity(c, dimension, path, self.report) for c in cells]
+    def _file_values(self, cells, dimension: Dimension, path: Path, column: str):
+        name = _get(self.data, path)
+
+        def report(where: Path, message: str) -> None:
+            self.report(where, f"{name}:{number}: {column}: {message}")
+
+        values = []
+        for number, cell in enumerate(cells, start=2):  # row 1 is the header
+            values.append(number_or_quantity(cell, dimension, path, report))
         if any(v is None for v in values):
             return None
         return Values(tuple(values), dimension)
@@ -343,9 +421,10 @@ class _Normaliser:
                 self.report(path, f"first: {raw['first']} is more than the population's {size} neurons")
                 return None
             return tuple(range(raw["first"]))
-        bad = [i for i in raw if i >= size]
+        bad = [k for k, i in enumerate(raw) if i >= size]
         if bad:
-            self.report(path, f"neuron index {bad[0]} is out of range (population size {size})")
+            self.report(path + (bad[0],), f"neuron index {raw[bad[0]]} is out of range (population size {size}: "
+                                          f"indices 0 to {size - 1})")
             return None
         return tuple(raw)
 
@@ -405,7 +484,7 @@ class _Normaliser:
                 interval = number_or_quantity(raw["interval"], T, path + ("interval",), self.report)
                 if interval is not None:
                     steps = interval / self.dt
-                    if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6 * steps:
+                    if steps < 1 - 1e-9 or steps > MAX_STEPS or abs(steps - round(steps)) > 1e-6 * steps:
                         self.report(path + ("interval",), "interval must be a whole number of steps of dt "
                                                           f"({format_quantity(self.dt, T)})")
             if "projection" in raw:

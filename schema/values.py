@@ -4,12 +4,25 @@ loader can report all of them at once."""
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Optional
 
 from .model import Distribution, Path, Quantity, ValueSpec, Values
 from .units import Dimension, UnitError, expect_dimension, unit_factor
 
 Report = Callable[[Path, str], None]
+
+
+def _si(number: float, factor: float = 1.0) -> float:
+    """``number * factor`` as a finite float, or UnitError (YAML integers can have thousands of digits)."""
+    try:
+        value = float(number) * factor
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        shown = str(number) if len(str(number)) <= 20 else f"{str(number)[:17]}..."
+        raise UnitError(f"number {shown} is out of range")
+    return value
 
 
 def number_or_quantity(raw: object, dimension: Dimension, path: Path, report: Report,
@@ -20,7 +33,9 @@ def number_or_quantity(raw: object, dimension: Dimension, path: Path, report: Re
             found, factor = unit_factor(unit)
             if found is not dimension:
                 raise UnitError(f"unit '{unit}' is a {found.value}, expected a {dimension.value}")
-            return float(raw) * factor
+            return _si(raw, factor)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            _si(raw)  # parse_quantity cannot take an int beyond float range
         return expect_dimension(raw, dimension)
     except UnitError as exc:
         report(path, str(exc))
@@ -53,7 +68,14 @@ def parse_value(raw: object, dimension: Dimension, path: Path, report: Report,
         if found is not dimension:
             report(path + ("unit",), f"expected a unit of {dimension.value}, got '{unit}' (a {found.value})")
             return None
-    values = tuple(float(v) * factor for v in raw["values"])
+    values = []
+    for i, v in enumerate(raw["values"]):
+        try:
+            values.append(_si(v, factor))
+        except UnitError as exc:
+            report(path + ("values", i), str(exc))
+            return None
+    values = tuple(values)
     if n_elements is None:
         report(path, f"per-element values are not possible here: the number of {what} is only known "
                      "after drawing (use one_to_one, all_to_all or from_list)")
@@ -97,7 +119,11 @@ def _distribution(raw: dict, dimension: Dimension, path: Path, report: Report) -
         except UnitError as exc:
             report(path + ("unit",), str(exc))
             return None
-        params = {"mu": float(raw["mu"]), "sigma": float(raw["sigma"])}
+        try:
+            params = {"mu": _si(raw["mu"]), "sigma": _si(raw["sigma"])}
+        except UnitError as exc:
+            report(path, str(exc))
+            return None
     elif name == "choice":
         choices = tuple(number_or_quantity(v, dimension, path + ("values", i), report, unit)
                         for i, v in enumerate(raw["values"]))
