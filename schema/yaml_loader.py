@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import yaml
 from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
-                         ScalarEvent, SequenceEndEvent, StreamEndEvent)
+                         ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
 from .errors import Problem, SpecError
 
@@ -242,7 +242,9 @@ class _Builder:
             ev = self.next()  # DocumentStartEvent, or StreamEndEvent when there is no document
             ev = ev if type(ev) is StreamEndEvent else self.next()
             if type(ev) is not MappingStartEvent and getattr(ev, "tag", None) is None:
-                raise self.fail((1, 1), (), NOT_A_MAPPING)
+                # at the list or text written instead (after any comments); an empty file at 1:1
+                written = type(ev) is SequenceStartEvent or type(ev) is ScalarEvent and ev.value
+                raise self.fail(ev.start_mark if written else (1, 1), (), NOT_A_MAPPING)
             data = self.node(ev, (), 0)
             self.next()  # DocumentEndEvent
             ev = self.next()
