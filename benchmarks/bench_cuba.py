@@ -45,6 +45,11 @@ COMMANDS = {
     "snnrun-reference": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--out", "{out}"],
                          [str(BIN / "snnrun"), "specs/cuba.yaml"]),
     # -- brian2 adapter commands --
+    "snnrun-brian2-cython": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "brian2", "--out", "{out}"],
+                             [str(BIN / "snnrun"), "specs/cuba.yaml"]),
+    "snnrun-brian2-cpp": ([str(BIN / "snnrun"), "specs/cuba_brian2_cpp.yaml", "--backend", "brian2", "--out", "{out}"],
+                          [str(BIN / "snnrun"), "specs/cuba_brian2_cpp.yaml"]),
+    "brian2-cpp": ([PY, "benchmarks/cuba_brian2.py", "--codegen", "cpp_standalone"], ["benchmarks/cuba_brian2.py"]),
     # -- pynn adapter commands --
     # -- nengo adapter commands --
     "nengo-script": ([PY, "benchmarks/cuba_nengo.py"], ["benchmarks/cuba_nengo.py"]),

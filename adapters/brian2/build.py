@@ -16,7 +16,7 @@ import numpy as np
 
 from ...schema.errors import BackendError
 from ..base import Trace
-from .models import CLAMP_CODE, PATHWAY_WHEN, neuron_code, on_pre_code
+from .models import CLAMP_CODE, PATHWAY_WHEN, group_code, on_pre_code
 from .translation import DIMENSION_UNIT, PARAMS, HIDDEN_STATE, STATE
 
 
@@ -123,7 +123,7 @@ def build_network(b2, plan, method, spec) -> Built:
 
 
 def _neuron_group(b2, g, method, clock):
-    code = neuron_code(g.model, set(g.arrays), g.singular, g.stimulus is not None)
+    code = group_code(g)
     units = _param_units(g.model)
     namespace = {name: value * _unit(b2, units[name]) for name, value in g.constants.items()}
     if g.stimulus is not None:

@@ -90,12 +90,12 @@ def structure_hash(plan, codegen: str) -> str:
     """Hash of what ends up in cpp_standalone's generated code: object kinds, sizes, equations and
     inlined constants; not the arrays (connectivity, weights, initial values, spike times), which
     Brian2 stores as data files. Two networks differing only in those arrays share one build."""
-    from .models import neuron_code
+    from .models import group_code
 
     doc = {"codegen": codegen, "dt": plan.dt, "n_steps": plan.n_steps, **_versions(), "groups": [], "sources": [],
            "synapses": [], "probes": []}
     for g in plan.groups.values():
-        code = neuron_code(g.model, set(g.arrays), g.singular, g.stimulus is not None)
+        code = group_code(g)
         doc["groups"].append([g.name, g.size, code.equations, sorted(g.constants.items()), g.record_spikes,
                               None if g.stimulus is None else list(g.stimulus.values.shape) + [g.stimulus.every]])
     for s in plan.sources.values():

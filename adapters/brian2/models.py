@@ -59,10 +59,13 @@ def _declarations(model: str, arrays: set[str]) -> list[str]:
     return out
 
 
-def neuron_code(model: str, arrays: set[str], singular: tuple[str, ...] = (), stimulus: bool = False) -> ModelCode:
+def neuron_code(model: str, arrays: set[str], singular: tuple[str, ...] = (), stimulus: bool = False,
+                offset: bool = True) -> ModelCode:
     """Brian2 equations of ``model``; ``arrays``: Brian2 names of per-neuron parameters; ``singular``:
-    receptors whose tau_syn equals tau_m group-wide; ``stimulus``: add the TimedArray current."""
-    drive = ["I_offset"] + (["I_stim"] if stimulus else [])
+    receptors whose tau_syn equals tau_m group-wide; ``stimulus``: add the TimedArray current;
+    ``offset``: add I_offset (left out when it is 0 A for the whole group: sympy's exact solution is
+    then the one of a hand-written model, found faster, and the step has one term less)."""
+    drive = (["I_offset"] if offset else []) + (["I_stim"] if stimulus else [])
     lines: list[str] = []
     if model == "lif_curr_delta":
         currents = drive
@@ -84,6 +87,12 @@ def neuron_code(model: str, arrays: set[str], singular: tuple[str, ...] = (), st
         lines.append("stim_column : integer (constant)")
     lines += _declarations(model, arrays)
     return ModelCode("\n".join(lines) + "\n", THRESHOLD, RESET, REFRACTORY, clamp=bool(singular))
+
+
+def group_code(group) -> ModelCode:
+    """The ModelCode of a :class:`~.plan.GroupPlan`."""
+    offset = group.constants.get("I_offset") != 0.0
+    return neuron_code(group.model, set(group.arrays), group.singular, group.stimulus is not None, offset)
 
 
 def on_pre_code(target: str) -> str:
