@@ -72,7 +72,8 @@ def neuron_code(model: str, arrays: set[str], singular: tuple[str, ...] = (), st
     else:
         currents = ["I_syn_e", "I_syn_i"] + drive
     flag = "" if singular else " (unless refractory)"
-    lines.append(f"dv/dt = (V_rest - v)/tau_m + ({' + '.join(currents)})/Cm : volt{flag}")
+    drive_term = f" + ({' + '.join(currents)})/Cm" if currents else ""
+    lines.append(f"dv/dt = (V_rest - v)/tau_m{drive_term} : volt{flag}")
     for receptor, x in (("exc", "e"), ("inh", "i")):
         if model == "lif_curr_delta":
             break
