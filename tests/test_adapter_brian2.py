@@ -255,15 +255,19 @@ projections:
   drive_b: {pre: drive, post: b, connect: {rule: fixed_probability, p: 0.3},
             synapse: {receptor: exc, weight: 0.12 nA, delay: 1.5 ms}}
   waves_c: {pre: waves, post: c, connect: {rule: all_to_all},
-            synapse: {receptor: exc, weight: 0.15 nA, delay: {distribution: choice, values: [0.1, 0.7, 2], unit: ms}}}
+            synapse: {receptor: exc, weight: 0.15 nA,
+                      delay: {distribution: choice, values: [0.1, 0.7, 2], unit: ms}}}
   given_d: {pre: given, post: d, connect: {rule: all_to_all}, synapse: {receptor: exc, weight: 6 mV, delay: 0.3 ms}}
-  a_b: {pre: a, post: b, connect: {rule: fixed_total, n: 30}, synapse: {receptor: inh, weight: -0.2 nA, delay: 0.8 ms}}
-  b_a: {pre: b, post: a, connect: {rule: fixed_outdegree, n: 3}, synapse: {receptor: exc, weight: 0.1 nA, delay: 0.1 ms}}
+  a_b: {pre: a, post: b, connect: {rule: fixed_total, n: 30},
+        synapse: {receptor: inh, weight: -0.2 nA, delay: 0.8 ms}}
+  b_a: {pre: b, post: a, connect: {rule: fixed_outdegree, n: 3},
+        synapse: {receptor: exc, weight: 0.1 nA, delay: 0.1 ms}}
   a_c: {pre: a, post: c, connect: {rule: fixed_probability, p: 0.5}, synapse: {receptor: inh, weight: -0.1 nA}}
   b_c: {pre: b, post: c, connect: {rule: one_to_one}, synapse: {receptor: exc, weight: 0.3 nA, delay: 4 ms}}
   c_d: {pre: c, post: d, connect: {rule: fixed_probability, p: 0.5},
         synapse: {receptor: inh, weight: -2 mV, delay: {distribution: uniform, low: 1 ms, high: 2 ms}}}
-  d_d: {pre: d, post: d, connect: {rule: all_to_all, allow_self: false}, synapse: {receptor: exc, weight: 3 mV, delay: 1 ms}}
+  d_d: {pre: d, post: d, connect: {rule: all_to_all, allow_self: false},
+        synapse: {receptor: exc, weight: 3 mV, delay: 1 ms}}
 stimuli:
   pulse: {type: dc, target: {population: a, neurons: [0, 1, 2]}, amplitude: 0.4 nA, start: 50 ms, stop: 200 ms}
   ramp: {type: step, target: {population: b, neurons: [1, 3]}, times: [0 ms, 100.3 ms, 300 ms],
@@ -343,7 +347,7 @@ def test_cpp_standalone_builds_once_and_leaves_the_runtime_device(tmp_path, monk
     afterwards works (the device was reset). All three equal the reference. v is sampled every 5 steps,
     so the project has two clocks (whose order in the generated code must not change between runs)."""
     monkeypatch.setenv("SNNRUN_CACHE_DIR", str(tmp_path / "cache"))
-    spec = spec_from_text(DELTA_SPEC.replace("variable: v, interval: 0.1 ms", "variable: v, interval: 0.5 ms"), tmp_path)
+    spec = spec_from_text(DELTA_SPEC.replace("interval: 0.1 ms", "interval: 0.5 ms"), tmp_path)
     ref, first, instance = run_both(spec, "cpp_standalone")
     assert_same_spikes(ref, first)
     assert_same_traces(ref, first)
@@ -364,21 +368,23 @@ def test_runs_through_the_runner_in_a_worker_process(tmp_path):
     """snnrun.run forks a worker for brian2 (Brian2 keeps process-wide state); same spikes as reference."""
     from snnrun.execute import run
 
-    spec = spec_from_text(psp_spec("lif_curr_exp", "2 nA", 2.0, "1 ms").replace("v_thresh: 0 mV", "v_thresh: -65 mV")
-                          .replace("simulation: {", "simulation: {options: {brian2: {codegen: numpy}}, "), tmp_path)
+    text = psp_spec("lif_curr_exp", "2 nA", 2.0, "1 ms").replace("v_thresh: 0 mV", "v_thresh: -65 mV")
+    spec = with_codegen(spec_from_text(text, tmp_path), "numpy")
     results = run(spec, backend=["reference", "brian2"], out=tmp_path / "out")
     ref, b2 = results["reference"], results["brian2"]
     assert (ref.spikes["population"] == "cell").sum() >= 3
     assert ref.spikes.equals(b2.spikes)  # as written to disk and read back
+    assert set(ref.traces) == set(b2.traces) == {("cell", "v"), ("cell", "i_syn_exc")}
     for key, frame in ref.traces.items():
-        np.testing.assert_allclose(b2.traces[key].to_numpy(), frame.to_numpy(), rtol=I_RTOL, atol=V_ATOL)
+        tolerance = {"rtol": 0, "atol": V_ATOL} if key[1] == "v" else {"rtol": I_RTOL, "atol": 1e-24}
+        np.testing.assert_allclose(b2.traces[key].to_numpy(), frame.to_numpy(), **tolerance)
     assert b2.manifest["simulator_versions"]["brian2"] == brian2.__version__
     assert b2.manifest["simulator_versions"]["brian2-codegen"] == "numpy"
 
 
 def test_progress_reaches_the_end(tmp_path):
     calls = []
-    instance = instantiate(spec_from_text(DELTA_SPEC.replace("simulation: {", "simulation: {options: {brian2: {codegen: numpy}}, "), tmp_path))
+    instance = instantiate(with_codegen(spec_from_text(DELTA_SPEC, tmp_path), "numpy"))
     Brian2Adapter().run(instance, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (instance.n_steps, instance.n_steps)
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
@@ -398,7 +404,7 @@ def test_a_brian2_failure_becomes_a_backend_error_naming_the_element(tmp_path, m
         raise ValueError("synthetic failure")
 
     monkeypatch.setattr(build, "_synapses", broken)
-    instance = instantiate(spec_from_text(DELTA_SPEC, tmp_path))
+    instance = instantiate(with_codegen(spec_from_text(DELTA_SPEC, tmp_path), "numpy"))
     with pytest.raises(BackendError) as info:
         Brian2Adapter().run(instance)
     assert info.value.backend == "brian2"

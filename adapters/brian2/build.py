@@ -17,7 +17,7 @@ import numpy as np
 from ...schema.errors import BackendError
 from ..base import Trace
 from .models import CLAMP_CODE, PATHWAY_WHEN, group_code, on_pre_code
-from .translation import DIMENSION_UNIT, PARAMS, HIDDEN_STATE, STATE
+from .translation import HIDDEN_STATE, PARAMS, STATE
 
 
 class BuildError(Exception):
@@ -32,7 +32,7 @@ class BuildError(Exception):
 class Built:
     """The Network and the monitors results are read from."""
 
-    network: object
+    network: object = None
     spike_monitors: dict = field(default_factory=dict)  # group name -> SpikeMonitor
     state_monitors: list = field(default_factory=list)  # (ProbePlan, StateMonitor)
 
@@ -43,13 +43,14 @@ def _identifier(text: str) -> str:
 
 
 def _unit(b2, name: str):
-    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1")."""
+    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1"); looked up
+    as attributes of the brian2 module, never evaluated."""
     if name == "1":
         return 1
-    unit = 1
-    for i, part in enumerate(name.split("/")):
-        u = getattr(b2, part)
-        unit = unit * u if i == 0 else unit / u
+    numerator, *denominators = name.split("/")
+    unit = getattr(b2, numerator)
+    for part in denominators:
+        unit = unit / getattr(b2, part)
     return unit
 
 
@@ -80,7 +81,7 @@ def _clock_class(b2):
     return OrderedClock
 
 
-def build_network(b2, plan, method, spec) -> Built:
+def build_network(b2, plan, method) -> Built:
     """Create every Brian2 object of ``plan``; ``method`` is the state-update method for linear models."""
     second = b2.second
     clock_class = _clock_class(b2)
@@ -88,7 +89,7 @@ def build_network(b2, plan, method, spec) -> Built:
     # one clock per recording interval (a StateMonitor given ``dt`` would make a clock of its own)
     probe_clocks = {every: clock if every == 1 else clock_class(dt=every * plan.dt * second, name=f"snn_clock_{every}")
                     for every in sorted({p.every for p in plan.probes})}
-    objects, built = [], Built(None)
+    objects, built = [], Built()
     groups, sources = {}, {}
     for g in plan.groups.values():
         path = ("populations", next(iter(g.members)), "model")
@@ -178,11 +179,11 @@ def collect(plan, built: Built, instance) -> tuple[dict, dict]:
     """Spikes (stamped at the step's end) and traces (on the grid) in snnrun's conventions."""
     dt = plan.dt
     spikes = {}
+    recorded = {r.population for r in instance.recordings if r.variable == "spikes"}
     for gname, mon in built.spike_monitors.items():
         ids_all = np.asarray(mon.i[:], np.int64)
         # Brian2 records the start of the step in which the threshold was crossed; snnrun stamps its end
         steps_all = np.rint(np.asarray(mon.t_[:], float) / dt).astype(np.int64)
-        recorded = {r.population for r in instance.recordings if r.variable == "spikes"}
         for pop, (offset, size) in plan.groups[gname].members.items():
             if pop not in recorded:
                 continue
@@ -207,5 +208,3 @@ def collect(plan, built: Built, instance) -> tuple[dict, dict]:
         traces[(probe.population, probe.variable)] = Trace(times, probe.local, values.reshape(n, -1))
     return spikes, traces
 
-
-__all__ = ["build_network", "collect", "BuildError", "Built", "DIMENSION_UNIT"]
