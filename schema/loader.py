@@ -40,7 +40,7 @@ def _check_version(data: Mapping, file: str, positions: Mapping) -> list[Problem
         return []  # the schema reports the form
     major, minor = int(match.group(1)), int(match.group(2))
     current_minor = int(CURRENT_VERSION.split(".")[1])
-    supported = ", ".join(f"{m}.0 to {m}.{current_minor}" for m in SUPPORTED_MAJORS)
+    supported = ", ".join(f"{m}.0 to {m}.{current_minor}" if current_minor else f"{m}.0" for m in SUPPORTED_MAJORS)
     if major not in SUPPORTED_MAJORS or (major == SUPPORTED_MAJORS[-1] and minor > current_minor):
         return [Problem(*where, f"spec language version '{raw}' is not supported by this snnrun "
                                 f"(supported: {supported})")]
@@ -50,7 +50,7 @@ def _check_version(data: Mapping, file: str, positions: Mapping) -> list[Problem
 def migrate(data: dict) -> dict:
     """Bring an older spec mapping up to :data:`CURRENT_VERSION`, one registered step at a time."""
     version = data.get("snnrun")
-    while version in MIGRATIONS:
+    while isinstance(version, str) and version in MIGRATIONS:  # another type: the schema reports it
         version, step = MIGRATIONS[version]
         data = step(copy.deepcopy(data))
         data["snnrun"] = version

@@ -23,6 +23,16 @@ from .values import number_or_quantity, parse_value, value_bounds
 T, F, D = Dimension.TIME, Dimension.FREQUENCY, Dimension.DIMENSIONLESS
 #: more time steps than any run could take; also keeps duration / dt finite (round() of inf raises)
 MAX_STEPS = 1e15
+#: the keys each connection rule takes; any other key is an error, so a misplaced p or n never silently
+#: does nothing
+_COMMON_CONNECT_KEYS = {"rule", "allow_self", "multapses"}
+_RULE_KEYS = {
+    "all_to_all": _COMMON_CONNECT_KEYS, "one_to_one": {"rule"},
+    "fixed_probability": _COMMON_CONNECT_KEYS | {"p"},
+    "fixed_indegree": _COMMON_CONNECT_KEYS | {"n"}, "fixed_outdegree": _COMMON_CONNECT_KEYS | {"n"},
+    "fixed_total": _COMMON_CONNECT_KEYS | {"n"},
+    "from_list": {"rule", "pairs", "file"},
+}
 METRIC_DIMENSION = {"rate": F, "spike_count": D, "cv_isi": D, "spike_times": T, "first_spike_time": T}
 
 
@@ -261,6 +271,10 @@ class _Normaliser:
 
     def _connect(self, raw: Mapping, path: Path, pre: Population, post: Population) -> Optional[Connect]:
         rule = raw["rule"]
+        for key in raw:
+            if key not in _RULE_KEYS[rule]:
+                self.report(path + (key,), f"'{key}' does not apply to rule {rule} "
+                                           f"(it takes: {', '.join(sorted(_RULE_KEYS[rule] - {'rule'}))})", key=True)
         same = pre.name == post.name
         allow_self = raw.get("allow_self", True)
         multapses = raw.get("multapses", False)

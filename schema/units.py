@@ -9,6 +9,7 @@ of start-up in every process, more than a whole small simulation, for a closed s
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from enum import Enum
@@ -85,7 +86,9 @@ def unit_factor(symbol: str) -> tuple[Dimension, float]:
     key = symbol.strip().replace("µ", "u")
     if key in UNITS:
         return UNITS[key]
-    raise UnitError(f"unknown unit '{symbol}' (known units: {', '.join(sorted(UNITS))})")
+    close = difflib.get_close_matches(key, UNITS, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"known units: {', '.join(sorted(UNITS))}"
+    raise UnitError(f"unknown unit '{symbol}' ({hint})")
 
 
 def parse_quantity(text: object) -> tuple[float, Dimension]:

@@ -25,7 +25,7 @@ def snnrun(*args, cwd=None, timeout=120):
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_example_spec_runs_and_meets_its_expectations(name, tmp_path):
-    proc = snnrun(SPECS / name, "--out", tmp_path)
+    proc = snnrun(SPECS / name, "--backend", "reference", "--out", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     run_dir = Path(proc.stdout.strip().splitlines()[-1].split("results: ", 1)[1])
