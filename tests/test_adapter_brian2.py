@@ -339,6 +339,19 @@ def test_cuba_on_the_same_instance_matches_the_reference_cython():
         np.testing.assert_array_equal(b_times[b_early], times[early])
 
 
+def test_the_cpp_benchmark_spec_draws_the_same_network_as_cuba():
+    """specs/cuba_brian2_cpp.yaml differs from cuba.yaml only in simulation.options (the benchmark
+    compares codegen targets on one network): same instance, array for array."""
+    plain, cpp = load_spec(SPECS / "cuba.yaml"), load_spec(SPECS / "cuba_brian2_cpp.yaml")
+    assert codegen_target(cpp) == "cpp_standalone"
+    a, b = instantiate(plain), instantiate(cpp)
+    for name, proj in a.projections.items():
+        for field in ("pre", "post", "weight", "delay_steps"):
+            np.testing.assert_array_equal(getattr(b.projections[name], field), getattr(proj, field))
+    for name, pop in a.populations.items():
+        np.testing.assert_array_equal(b.populations[name].initial["v"], pop.initial["v"])
+
+
 # -- code generation targets, caches, process state --------------------------------------------------------
 
 def test_cpp_standalone_builds_once_and_leaves_the_runtime_device(tmp_path, monkeypatch):
