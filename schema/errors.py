@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     BACKEND_FAILED = 5
     EXPECTATION_FAILED = 6
     RESULTS_ERROR = 7
+    BACKENDS_DIFFER = 8  # --compare: a backend differs from the reference beyond the tolerance profile
     INTERRUPTED = 130
 
 
