@@ -311,6 +311,7 @@ def test_every_feature_together_matches_the_reference(tmp_path):
 IDENTICAL_UNTIL = 0.5  # s; measured: identical for the whole 1 s run (see the test's docstring)
 
 
+@pytest.mark.slow
 def test_cuba_on_the_same_instance_matches_the_reference_cython():
     """CUBA (specs/cuba.yaml, seed 1), cython (the default target), on the reference's instance.
 
@@ -354,6 +355,7 @@ def test_the_cpp_benchmark_spec_draws_the_same_network_as_cuba():
 
 # -- code generation targets, caches, process state --------------------------------------------------------
 
+@pytest.mark.slow
 def test_cpp_standalone_builds_once_and_leaves_the_runtime_device(tmp_path, monkeypatch):
     """cpp_standalone in a per-structure cache folder: the first run compiles, a second run of the same
     structure in the same process rebuilds nothing (no object file is rewritten), and a runtime run
