@@ -118,7 +118,7 @@ class Brian2Adapter(Adapter):
             b2.set_device(runtime_device)
         try:
             t0 = time.perf_counter()
-            built = build_network(b2, plan, method, instance.spec)
+            built = build_network(b2, plan, method)
             t1 = time.perf_counter()
             report, period = None, 1.0
             if progress is not None:
@@ -145,7 +145,7 @@ class Brian2Adapter(Adapter):
         b2.set_device(device, build_on_run=False, directory=str(folder))
         try:
             t0 = time.perf_counter()
-            built = build_network(b2, plan, method, instance.spec)
+            built = build_network(b2, plan, method)
             built.network.run(plan.n_steps * plan.dt * b2.second, namespace={})
             t1 = time.perf_counter()
             device.build(directory=str(folder), compile=True, run=True, with_output=False, clean=False)
