@@ -85,7 +85,7 @@ class Brian2Adapter(Adapter):
         # alive by reference cycles would rename this run's code (``..._codeobject_1``), which changes
         # the generated files and makes cpp_standalone recompile a project it has already built
         gc.collect()
-        t_import = time.perf_counter() - t0
+        t_prepare = time.perf_counter() - t0  # importing Brian2 (about 1 s) and planning
         method = CachedExact()
         seen = _WarningCollector()
         brian_logger = logging.getLogger("brian2")
@@ -104,7 +104,7 @@ class Brian2Adapter(Adapter):
             progress(instance.n_steps, instance.n_steps)
         versions = self.versions()
         versions["brian2-codegen"] = target
-        return RunOutput(spikes, traces, timings={"import": t_import, **timings}, versions=versions,
+        return RunOutput(spikes, traces, timings={"prepare": t_prepare, **timings}, versions=versions,
                          warnings=list(plan.warnings) + seen.messages)
 
     def _runtime(self, b2, plan, instance, method, target, progress):
