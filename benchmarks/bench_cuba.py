@@ -76,11 +76,25 @@ def run_once(argv: list[str]) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)  # we reaped it, not Popen
         fout.seek(0), ferr.seek(0)
         stdout, stderr = fout.read().decode(errors="replace"), ferr.read().decode(errors="replace")
+    spikes, rate = _snnrun_spikes(stdout)
     shutil.rmtree(out_dir, ignore_errors=True)
     m = RESULT_RE.search(stdout)
+    if m:
+        spikes, rate = int(m.group(1)), float(m.group(2))
     return {"wall_s": wall, "peak_mib": rusage.ru_maxrss / 1024.0, "returncode": proc.returncode,
-            "spikes": int(m.group(1)) if m else None, "rate_hz": float(m.group(2)) if m else None,
-            "stderr_tail": stderr[-2000:]}
+            "spikes": spikes, "rate_hz": rate, "stderr_tail": stderr[-2000:]}
+
+
+def _snnrun_spikes(stdout: str) -> tuple[int | None, float | None]:
+    """Total spikes and mean rate (Hz) from the manifest of the run an ``snnrun`` command printed."""
+    m = re.search(r"^results: (.+)$", stdout, re.M)
+    if not m:
+        return None, None
+    for manifest in Path(m.group(1).strip()).glob("*/manifest.json"):
+        pops = json.loads(manifest.read_text())["populations"].values()
+        spikes = sum(p["spikes"] for p in pops)
+        return spikes, sum(p["rate_hz"] * p["size"] for p in pops) / sum(p["size"] for p in pops)
+    return None, None
 
 
 def machine_info() -> dict:
