@@ -131,3 +131,19 @@ class PyNNBrian2Adapter(PyNNAdapter):
     distributions = ("Brian2",)
     capabilities: Capabilities = caps.BRIAN2
     session = "snnrun.adapters.pynn.brian2_session:Brian2Session"
+
+    def check(self, spec: Spec) -> list[Problem]:
+        problems = super().check(spec)
+        dt = spec.simulation.dt
+        for name, pop in spec.populations.items():
+            value = pop.model.params.get("tau_refrac")
+            if pop.model.type not in self.capabilities.models or value is None:
+                continue
+            low, high = value_bounds(value)
+            if round(low / dt) != round(high / dt):
+                path = ("populations", name, "params", "tau_refrac")
+                if pop.model_name and "tau_refrac" not in (spec.raw.get("populations", {}).get(name, {}).get("params") or {}):
+                    path = ("models", pop.model_name, "params", "tau_refrac")
+                problems.append(spec.problem(path, f"refractory periods that differ between neurons: "
+                                                   f"{self.capabilities.reason('tau_refrac:heterogeneous')}"))
+        return problems

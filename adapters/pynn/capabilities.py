@@ -65,5 +65,10 @@ BRIAN2 = Capabilities(
     models=frozenset(_BRIAN2_MODELS),
     stimuli=frozenset(cat.STIMULI),
     recordables=_recordables(_BRIAN2_MODELS),
-    reasons=MappingProxyType(dict(_COMMON_REASONS)),
+    reasons=MappingProxyType({
+        **_COMMON_REASONS,
+        "tau_refrac:heterogeneous": "pyNN.brian2 takes one refractory period per population (Brian2's "
+                                    "refractory argument), so every neuron's tau_refrac must round to the "
+                                    "same number of steps",
+    }),
 )

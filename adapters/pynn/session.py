@@ -115,7 +115,7 @@ class Session:
         """A PyNN Population of the model's standard cell type, parameters and initial values set."""
         table = tr.TABLES[pop.type]
         params = tr.to_pynn(table, self.neuron_params(pop))
-        celltype = getattr(self.sim, table.cell_type)(**{k: _compact(v) for k, v in params.items()})
+        celltype = self.cell_type_class(table)(**{k: _compact(v) for k, v in params.items()})
         cells = self.sim.Population(pop.size, celltype, label=pop.name)
         initial = {}
         for var, value in pop.initial.items():
@@ -130,6 +130,10 @@ class Session:
     def initialize(self, cells, initial: dict) -> None:
         """Set initial values (PyNN names and units)."""
         cells.initialize(**initial)
+
+    def cell_type_class(self, table: tr.CellTranslation):
+        """The PyNN standard cell type class the table names."""
+        return getattr(self.sim, table.cell_type)
 
     def neuron_params(self, pop) -> dict[str, np.ndarray]:
         """The SI parameter arrays handed to PyNN (a simulator may fold stimuli into i_offset)."""
