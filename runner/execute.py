@@ -1,22 +1,50 @@
-"""Run a spec on one or more backends: check capabilities, draw the instance once, run, write results."""
+"""Run a spec on one or more backends: check capabilities, draw the instance once, run the backends
+(in parallel worker processes when there are several), write the results atomically.
+
+A backend that fails (exception, crash, timeout) either aborts the run (the default of :func:`run`) or,
+with ``keep_going``, is recorded as failed in the run's manifest while the other backends' results are
+kept; the run folder is committed only once every backend has finished, so an interrupted run never
+leaves a folder that looks complete.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .adapters.registry import get_adapter
+from .adapters.registry import get_adapter, known_backends
 from .expect import evaluate
 from .instance import instantiate
 from .results import Results, RunWriter, platform_info
 from .schema.errors import BackendError, SnnrunError, UnsupportedFeature
 from .schema.loader import load_spec
 from .schema.model import Spec
-from .worker import run_isolated
+from .worker import run_parallel
 
 ProgressFactory = Callable[[str], Optional[Callable[[int, int], None]]]
+#: status(backend, state, detail): state is "queued", "running", "done", "failed" or "skipped"
+StatusCallback = Callable[[str, str, str], None]
+
+#: modules a backend needs besides snnrun itself; a backend whose modules are missing is not installed
+REQUIRES = {"reference": (), "brian2": ("brian2",), "nengo": ("nengo",), "pynn:nest": ("pyNN", "nest"),
+            "pynn:neuron": ("pyNN", "neuron"), "pynn:brian2": ("pyNN", "brian2")}
+ALL = "all"
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`execute` did: the committed run folder, each successful backend's Results, the
+    backends that failed (name -> message) and, for ``--backend all``, those skipped (name -> reason)."""
+
+    run_dir: Optional[Path]
+    results: dict[str, Results] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def population_summary(spec: Spec, spikes) -> dict:
@@ -43,15 +71,61 @@ def check_backends(spec: Spec, backends: Iterable[str]) -> dict:
     return adapters
 
 
-def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
-        out: str | os.PathLike = "results", seed: int | None = None,
-        progress: ProgressFactory | None = None, isolate: bool = True):
-    """Run ``spec`` (a Spec or a path) on ``backend`` (a name or names; default the spec's own list).
+def installed(name: str) -> bool:
+    """True when the simulator modules backend ``name`` drives can be imported (without importing them)."""
+    return all(importlib.util.find_spec(module) is not None for module in REQUIRES.get(name, ()))
 
-    Returns a :class:`Results` for one backend, or a dict backend -> Results for several. Results are
-    written under ``out`` atomically. Expectation outcomes are in each Results' manifest; the command
-    line turns a failed one into exit code 6. Simulator backends run in a worker process each
-    (``isolate=False`` runs them in this process, for debugging).
+
+def select_all(spec: Spec) -> tuple[dict, dict[str, str]]:
+    """``--backend all``: the adapters of every installed backend that can run ``spec``, and for each
+    other backend the reason it is skipped (not installed, or the first unsupported feature)."""
+    adapters, skipped = {}, {}
+    for name in known_backends():
+        try:
+            adapter = get_adapter(name)
+        except SnnrunError as error:
+            skipped[name] = str(error)
+            continue
+        if not installed(name):
+            skipped[name] = f"not installed (needs {', '.join(REQUIRES[name])})"
+            continue
+        problems = adapter.check(spec)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            skipped[name] = f"cannot run this spec: {problems[0]}{more}"
+            continue
+        adapters[name] = adapter
+    return adapters, skipped
+
+
+def resolve_backends(spec: Spec, backend: str | Iterable[str] | None) -> tuple[dict, dict[str, str]]:
+    """The adapters to run (in order, without duplicates) and the backends skipped by ``all``."""
+    names = [backend] if isinstance(backend, str) else list(backend or spec.simulation.backends)
+    names = list(dict.fromkeys(names))
+    if ALL not in names:
+        return check_backends(spec, names), {}
+    adapters, skipped = select_all(spec)
+    explicit = check_backends(spec, [n for n in names if n != ALL and n not in adapters])
+    adapters.update(explicit)
+    for name in explicit:
+        skipped.pop(name, None)
+    if not adapters:
+        raise UnsupportedFeature("all", [spec.problem((), f"no installed backend can run this spec: "
+                                                          f"{'; '.join(f'{k}: {v}' for k, v in skipped.items())}")])
+    return adapters, skipped
+
+
+def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
+            out: str | os.PathLike = "results", seed: int | None = None,
+            progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
+            timeout: float | None = None, max_workers: int | None = None,
+            status: StatusCallback | None = None) -> RunOutcome:
+    """Run ``spec`` on ``backend`` (a name, names, or ``"all"``) and write the run; see :func:`run`.
+
+    Several backends run in parallel worker processes, at most ``max_workers`` at once (default: the
+    number of CPUs). ``timeout`` (s) bounds each worker. ``keep_going`` records a failed backend in the
+    run's manifest and keeps the others (the run fails only if every backend failed); without it the
+    first failure stops the others, removes the run folder and raises :class:`BackendError`.
     """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
@@ -60,49 +134,113 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     spec_text = None
     if spec.source.file and os.path.isfile(spec.source.file):
         spec_text = Path(spec.source.file).read_text(encoding="utf-8", errors="replace")
-    names = [backend] if isinstance(backend, str) else list(backend or spec.simulation.backends)
-    adapters = check_backends(spec, names)
+    adapters, skipped = resolve_backends(spec, backend)
+    status = status or (lambda name, state, detail: None)
+    for name, reason in skipped.items():
+        status(name, "skipped", reason)
     t0 = time.perf_counter()
     instance = instantiate(spec)
     draw_time = time.perf_counter() - t0
     writer = RunWriter(out, spec, spec_text)
-    results = {}
+    outcome = RunOutcome(None, skipped=skipped)
+    manifests: dict[str, dict] = {}
+
+    errors: dict[str, BackendError] = {}
+
+    def finished(name: str, output, error: Optional[BackendError], wall: float) -> None:
+        if error is not None:
+            status(name, "failed", error.detail)
+            if not keep_going:
+                raise error
+            writer.add_failure(name, str(error))
+            outcome.failures[name] = str(error)
+            errors[name] = error
+            return
+        manifest = _manifest(spec, name, output, instance, draw_time, wall)
+        writer.add(name, output, manifest)
+        manifests[name] = manifest
+        status(name, "done", f"{wall:.1f} s")
+
     try:
-        for name, adapter in adapters.items():
-            t1 = time.perf_counter()
-            reporter = progress(name) if progress else None
-            try:
-                output = (run_isolated(adapter, instance, reporter) if adapter.isolate and isolate
-                          else adapter.run(instance, reporter))
-            except SnnrunError:
-                raise
-            except Exception as exc:  # a simulator's own exception, translated at the boundary
-                raise BackendError(name, f"{type(exc).__name__}: {exc}") from exc
-            run_wall = time.perf_counter() - t1
-            checks = evaluate(spec, output.spikes, name)
-            manifest = {
-                "backend": name, "status": "ok", "spec_name": spec.name, "spec_hash": spec.spec_hash,
-                "spec_version": spec.version, "snnrun_version": _version(), "simulator_versions": output.versions,
-                "seed": spec.seed, "dt": spec.simulation.dt, "duration": spec.simulation.duration,
-                "platform": platform_info(),
-                "wall_time": {"draw_instance": draw_time, **output.timings, "backend_total": run_wall},
-                "warnings": list(instance.warnings) + list(output.warnings),
-                "populations": population_summary(spec, output.spikes),
-                "expectations": [c.as_dict() for c in checks],
-                "synapses": int(sum(p.size for p in instance.projections.values())),
-            }
-            writer.add(name, output, manifest)
-            results[name] = manifest, output
+        for name in adapters:
+            status(name, "queued", "")
+        in_process = not isolate or (len(adapters) == 1 and not next(iter(adapters.values())).isolate)
+        if in_process:
+            for name, adapter in adapters.items():
+                status(name, "running", "")
+                finished(name, *_run_here(adapter, instance, progress(name) if progress else None))
+        else:
+            workers = max_workers or os.cpu_count() or 1
+            runs = run_parallel(adapters, instance, workers, progress, timeout,
+                                on_start=lambda name: status(name, "running", ""))
+            with contextlib.closing(runs):
+                for name, output, error, wall in runs:
+                    finished(name, output, error, wall)
+        if not manifests:  # nothing to keep: fail as a single backend does
+            first = next(iter(errors.values()))
+            if len(errors) == 1:
+                raise first
+            raise BackendError(first.backend, "every backend failed: " + "; ".join(outcome.failures.values()))
         run_dir = writer.commit()
     except BaseException:
         writer.abort()
         raise
-    out_map = {name: Results(run_dir / writer.backends[name]["folder"], manifest, output)
-               for name, (manifest, output) in results.items()}
-    return next(iter(out_map.values())) if len(out_map) == 1 else out_map
+    outcome.run_dir = run_dir
+    outcome.results = {name: Results(run_dir / writer.backends[name]["folder"], manifests[name])
+                       for name in adapters if name in manifests}
+    return outcome
+
+
+def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
+        out: str | os.PathLike = "results", seed: int | None = None,
+        progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
+        timeout: float | None = None, max_workers: int | None = None):
+    """Run ``spec`` (a Spec or a path) on ``backend`` (a name, names or ``"all"``; default the spec's
+    own list).
+
+    Returns a :class:`Results` for one backend, or a dict backend -> Results for several. Results are
+    written under ``out`` atomically. Expectation outcomes are in each Results' manifest; the command
+    line turns a failed one into exit code 6. Simulator backends run in a worker process each, several
+    in parallel (``isolate=False`` runs every backend in this process, one after the other, for
+    debugging). By default a failing backend raises :class:`BackendError` and leaves no run folder;
+    ``keep_going=True`` records it in the run's manifest and returns the other backends' Results.
+    """
+    outcome = execute(spec, backend, out, seed, progress, isolate, keep_going=keep_going, timeout=timeout,
+                      max_workers=max_workers)
+    ran = len(outcome.results) + len(outcome.failures)
+    return next(iter(outcome.results.values())) if ran == 1 else dict(outcome.results)
+
+
+def _run_here(adapter, instance, reporter):
+    t1 = time.perf_counter()
+    try:
+        output = adapter.run(instance, reporter)
+    except BackendError as error:
+        return None, error, time.perf_counter() - t1
+    except SnnrunError:
+        raise
+    except Exception as exc:  # a simulator's own exception, translated at the boundary
+        error = BackendError(adapter.name, f"{type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        return None, error, time.perf_counter() - t1
+    return output, None, time.perf_counter() - t1
+
+
+def _manifest(spec: Spec, name: str, output, instance, draw_time: float, run_wall: float) -> dict:
+    checks = evaluate(spec, output.spikes, name)
+    return {
+        "backend": name, "status": "ok", "spec_name": spec.name, "spec_hash": spec.spec_hash,
+        "spec_version": spec.version, "snnrun_version": _version(), "simulator_versions": output.versions,
+        "seed": spec.seed, "dt": spec.simulation.dt, "duration": spec.simulation.duration,
+        "platform": platform_info(),
+        "wall_time": {"draw_instance": draw_time, **output.timings, "backend_total": run_wall},
+        "warnings": list(instance.warnings) + list(output.warnings),
+        "populations": population_summary(spec, output.spikes),
+        "expectations": [c.as_dict() for c in checks],
+        "synapses": int(sum(p.size for p in instance.projections.values())),
+    }
 
 
 def _version() -> str:
     from . import __version__
     return __version__
-

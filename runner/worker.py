@@ -1,4 +1,4 @@
-"""Run one backend in its own worker process.
+"""Run backends in worker processes of their own, one at a time or several in parallel.
 
 NEST, NEURON and Brian2 keep process-wide state (kernels, compiled mechanisms, devices), and a simulator
 that crashes (segfault, abort, OOM kill) must not take the other backends' results down. Each simulator
@@ -12,11 +12,12 @@ Results and progress come back over a pipe; a child that dies or exceeds its tim
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import time
 import traceback
-from typing import Optional
+from typing import Callable, Iterator, Mapping, Optional
 
 from .adapters.base import Adapter, Progress, RunOutput
 from .schema.errors import BackendError
@@ -55,48 +56,121 @@ def _child(adapter: Adapter, instance, conn, with_progress: bool) -> None:
         conn.close()
 
 
+class Worker:
+    """One backend running in a forked child. :meth:`poll` never blocks for long: it forwards progress
+    and returns the RunOutput once the child has sent it, or raises BackendError (crash, error, timeout).
+    """
+
+    def __init__(self, adapter: Adapter, instance, progress: Optional[Progress] = None,
+                 timeout: Optional[float] = None):
+        self.adapter, self.name, self.progress, self.timeout = adapter, adapter.name, progress, timeout
+        ctx = multiprocessing.get_context("fork")
+        self.receiver, sender = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_child, args=(adapter, instance, sender, progress is not None),
+                                   name=f"snnrun-{adapter.name}", daemon=True)
+        self.started = time.monotonic()
+        self.process.start()
+        sender.close()
+
+    @property
+    def wall_time(self) -> float:
+        return time.monotonic() - self.started
+
+    def handles(self) -> list:
+        """What :func:`multiprocessing.connection.wait` can wait on for this worker."""
+        return [self.receiver, self.process.sentinel]
+
+    def poll(self) -> Optional[RunOutput]:
+        """Handle every message waiting; the RunOutput when done, None while running."""
+        while self.receiver.poll(0):
+            try:
+                message = self.receiver.recv()
+            except EOFError:
+                self.process.join()
+                raise BackendError(self.name, _how_it_ended(self.process.exitcode)) from None
+            if message[0] == "progress":
+                if self.progress is not None:
+                    self.progress(message[1], message[2])
+                continue
+            self.process.join()
+            if message[0] == "ok":
+                return message[1]
+            raise BackendError(self.name, message[1], message[2])
+        if not self.process.is_alive() and not self.receiver.poll(0):
+            self.process.join()
+            raise BackendError(self.name, _how_it_ended(self.process.exitcode))
+        if self.timeout is not None and self.wall_time > self.timeout:
+            raise BackendError(self.name, f"timed out after {self.timeout:g} s")
+        return None
+
+    def stop(self) -> None:
+        """Terminate the child if it still runs (SIGTERM, then SIGKILL after 5 s) and close the pipe."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        self.receiver.close()
+
+
 def run_isolated(adapter: Adapter, instance, progress: Optional[Progress] = None,
                  timeout: Optional[float] = None) -> RunOutput:
     """Run ``adapter`` on ``instance`` in a forked worker; return its RunOutput or raise BackendError.
 
     ``timeout`` (s) bounds the worker's wall time; None waits as long as it takes.
     """
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_child, args=(adapter, instance, sender, progress is not None),
-                         name=f"snnrun-{adapter.name}", daemon=True)
-    started = time.monotonic()
-    worker.start()
-    sender.close()
+    worker = Worker(adapter, instance, progress, timeout)
     try:
         while True:
-            if receiver.poll(0.05):
-                try:
-                    message = receiver.recv()
-                except EOFError:
-                    worker.join()
-                    raise BackendError(adapter.name, _how_it_ended(worker.exitcode)) from None
-                if message[0] == "progress":
-                    if progress is not None:
-                        progress(message[1], message[2])
-                    continue
-                worker.join()
-                if message[0] == "ok":
-                    return message[1]
-                raise BackendError(adapter.name, message[1], message[2])
-            if not worker.is_alive() and not receiver.poll(0):
-                worker.join()
-                raise BackendError(adapter.name, _how_it_ended(worker.exitcode))
-            if timeout is not None and time.monotonic() - started > timeout:
-                raise BackendError(adapter.name, f"timed out after {timeout:g} s")
+            output = worker.poll()
+            if output is not None:
+                return output
+            multiprocessing.connection.wait(worker.handles(), timeout=0.05)
     finally:
-        if worker.is_alive():
-            worker.terminate()
-            worker.join(5)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        receiver.close()
+        worker.stop()
+
+
+Outcome = tuple[str, Optional[RunOutput], Optional[BackendError], float]
+
+
+def run_parallel(adapters: Mapping[str, Adapter], instance, max_workers: int,
+                 progress: Optional[Callable[[str], Optional[Progress]]] = None,
+                 timeout: Optional[float] = None,
+                 on_start: Optional[Callable[[str], None]] = None) -> Iterator[Outcome]:
+    """Run each adapter in a worker of its own, at most ``max_workers`` at once, in the given order.
+
+    Yields ``(name, output, None, wall s)`` or ``(name, None, BackendError, wall s)`` as each finishes.
+    ``timeout`` (s) applies to each worker from its own start. Closing the generator (or an exception
+    in the caller, such as KeyboardInterrupt) terminates every worker still running.
+    """
+    queue = list(adapters.items())
+    running: dict[str, Worker] = {}
+    try:
+        while queue or running:
+            while queue and len(running) < max(1, max_workers):
+                name, adapter = queue.pop(0)
+                if on_start is not None:
+                    on_start(name)
+                running[name] = Worker(adapter, instance, progress(name) if progress else None, timeout)
+            handles = [h for w in running.values() for h in w.handles()]
+            multiprocessing.connection.wait(handles, timeout=0.05)
+            for name in list(running):
+                worker = running[name]
+                try:
+                    output = worker.poll()
+                except BackendError as error:
+                    worker.stop()
+                    del running[name]
+                    yield name, None, error, worker.wall_time
+                    continue
+                if output is not None:
+                    worker.stop()
+                    del running[name]
+                    yield name, output, None, worker.wall_time
+    finally:
+        for worker in running.values():
+            worker.stop()
 
 
 def _how_it_ended(exitcode: Optional[int]) -> str:
