@@ -33,9 +33,22 @@ def strip_mpi_environment(environ=os.environ) -> list[str]:
     return removed
 
 
-def _child(adapter: Adapter, instance, conn, with_progress: bool) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Linux: have the kernel kill this worker when the parent dies (a killed ``snnrun`` must not leave
+    simulators running on); elsewhere the worker stops at its next send to the closed pipe."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _child(adapter: Adapter, instance, conn, with_progress: bool, parent: int) -> None:
     # Default SIGINT handling: the parent decides what an interrupt means and terminates us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
     strip_mpi_environment()
     last = [0.0]
 
@@ -66,7 +79,7 @@ class Worker:
         self.adapter, self.name, self.progress, self.timeout = adapter, adapter.name, progress, timeout
         ctx = multiprocessing.get_context("fork")
         self.receiver, sender = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_child, args=(adapter, instance, sender, progress is not None),
+        self.process = ctx.Process(target=_child, args=(adapter, instance, sender, progress is not None, os.getpid()),
                                    name=f"snnrun-{adapter.name}", daemon=True)
         self.started = time.monotonic()
         self.process.start()

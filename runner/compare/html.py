@@ -29,6 +29,22 @@ def _img(data: str, alt: str) -> str:
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _grade_matrix(report: dict) -> str:
+    """Backends by population and trace, each cell the worst grade there (Brian2's feature table)."""
+    columns = [(f"{pop}", p["backends"]) for pop, p in report["populations"].items()]
+    columns += [(f"{key}", t["backends"]) for key, t in report["traces"].items()]
+    if not report["compared"] or not columns:
+        return ""
+    head = "".join(f"<th><code>{escape(name)}</code></th>" for name, _ in columns)
+    rows = []
+    for backend in report["compared"]:
+        cells = "".join(f"<td>{badge(entries[backend]['grade']) if backend in entries else '-'}</td>"
+                        for _, entries in columns)
+        rows.append(f"<tr><td class=l><code>{escape(backend)}</code></td>{cells}</tr>")
+    return ("<h2>Grades</h2><table><tr><th class=l>backend</th>" + head + "</tr>" + "".join(rows) +
+            "</table>")
+
+
 def html_page(comparison) -> str:
     report = comparison.report
     ref, prof = report["reference"], report["profile"]
@@ -51,6 +67,7 @@ def html_page(comparison) -> str:
                    f"<td class=l>{status}</td><td>{grade}</td><td class=l>{escape(versions)}</td>"
                    f"<td>{si(info.get('wall_time_s'), 's')}</td></tr>")
     out.append("</table>")
+    out.append(_grade_matrix(report))
     if report["failures"]:
         out.append("<h2>Failing checks</h2><ul class=fail>" +
                    "".join(f"<li>{escape(line)}</li>" for line in report["failures"]) + "</ul>")

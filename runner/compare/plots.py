@@ -79,7 +79,7 @@ def rates(comparison, population: str, backends: list[str]) -> str:
     ax.set_xlabel("time (ms)", fontsize=8)
     ax.set_ylabel("rate (Hz)", fontsize=8)
     ax.set_title(f"{population}: population rate ({(edges[1] - edges[0]) * 1e3:g} ms bins)", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(labelsize=7)
     return _png(fig)
 
@@ -101,7 +101,7 @@ def divergence(comparison, population: str, backends: list[str]) -> str:
     ax.set_xlabel("time (ms)", fontsize=8)
     ax.set_ylabel("unmatched spikes", fontsize=8)
     ax.set_title(f"{population}: spikes without a partner in {ref} (dotted: first divergence)", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(labelsize=7)
     return _png(fig)
 
@@ -122,7 +122,7 @@ def traces(comparison, population: str, variable: str, backends: list[str], unit
                     lw=2.4 if k == 0 else 1.0, ls="-" if k == 0 else "--", alpha=0.6 if k == 0 else 1.0, label=name)
         ax.set_ylabel(f"{variable} #{neuron} ({prefix}{unit})", fontsize=8)
         ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7, loc="upper right")
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes[-1, 0].set_xlabel("time (ms)", fontsize=8)
     fig.suptitle(f"{population}.{variable}: traces overlaid", fontsize=10)
     return _png(fig)
@@ -143,6 +143,6 @@ def trace_error(comparison, population: str, variable: str, backends: list[str],
     ax.set_ylabel(f"max |error| ({unit})", fontsize=8)
     ax.set_title(f"{population}.{variable}: error against the reference over time", fontsize=10)
     if drawn:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(labelsize=7)
     return _png(fig)

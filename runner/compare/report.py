@@ -89,6 +89,15 @@ def markdown(report: dict) -> str:
         out.append(f"| `{name}` | {info['role']} | {status} | {info.get('grade', '-')} | {versions} | "
                    f"{si(info.get('wall_time_s'), 's')} |")
     out.append("")
+    columns = [(pop, p["backends"]) for pop, p in report["populations"].items()]
+    columns += [(key, t["backends"]) for key, t in report["traces"].items()]
+    if report["compared"] and columns:
+        out += ["## Grades", "", "| backend | " + " | ".join(f"`{name}`" for name, _ in columns) + " |",
+                "|---|" + "---|" * len(columns)]
+        for backend in report["compared"]:
+            out.append(f"| `{backend}` | " + " | ".join(entries[backend]["grade"] if backend in entries else "-"
+                                                        for _, entries in columns) + " |")
+        out.append("")
     if report["failures"]:
         out += ["## Failing checks", ""] + [f"- {line}" for line in report["failures"]] + [""]
     for pop, entry in report["populations"].items():
