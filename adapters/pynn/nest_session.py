@@ -18,7 +18,8 @@
   differ), and the generators carry the rest relative to them. PyNN's StepCurrentSource shifts times by
   min_delay too but clamps the early ones, which would start a stimulus at t = 0 two steps late.
 - Synaptic currents are recorded with a native multimeter (PyNN 0.13 lists only ``v`` and spikes as
-  recordable for IF_curr_*).
+  recordable for IF_curr_*), and so is IF_curr_delta's ``v`` (pyNN.nest gives that cell type no
+  variable_map, so PyNN can neither record nor initialise its V_m: the initial value is set natively too).
 """
 
 from __future__ import annotations
@@ -158,15 +159,21 @@ class NestSession(Session):
         return self.stamps(ids, np.asarray(events["times"], float))
 
     def record_state(self, name, variable, neurons, every):
-        if variable == "v":
-            return super().record_state(name, variable, neurons, every)
         celltype = self.cells[name].celltype
+        variable_map = getattr(celltype, "variable_map", None)
+        if variable == "v" and variable_map is not None:
+            return super().record_state(name, variable, neurons, every)
+        # a native multimeter: for the synaptic currents (not recordable through PyNN 0.13), and for v
+        # of IF_curr_delta (pyNN.nest gives it no variable_map, so PyNN asks NEST for "v" and fails)
         pynn_name = tr.TABLES[self.inst.populations[name].type].state[variable].name
-        nest_name = celltype.variable_map[pynn_name]
+        if variable_map is None:
+            nest_name, scale = {"v": "V_m"}[pynn_name], 1.0
+        else:
+            nest_name, scale = variable_map[pynn_name], celltype.scale_factors[pynn_name]
         meter = self.nest.Create("multimeter", params={"record_from": [nest_name],
                                                        "interval": every * self.dt_ms})
         self.nest.Connect(meter, self.nest.NodeCollection(self.node_ids(name)[np.unique(neurons)].tolist()))
-        return ("multimeter", meter, nest_name, celltype.scale_factors[pynn_name], every)
+        return ("multimeter", meter, nest_name, scale, every)
 
     def read_state(self, name, variable, neurons, handle):
         if not isinstance(handle, tuple):
@@ -174,9 +181,13 @@ class NestSession(Session):
         _, meter, nest_name, scale, every = handle
         events = meter.events
         n_samples = -(-self.n_steps // every)
-        # the multimeter samples at every dt, 2 every dt, ...; the sample at t = 0 is the initial value,
-        # 0 for synaptic currents (they cannot start elsewhere on NEST)
+        # the multimeter samples at every dt, 2 every dt, ...; the sample at t = 0 is the initial value
+        # (0 for synaptic currents: they cannot start elsewhere on NEST)
         values = np.zeros((n_samples, neurons.size))
+        pop = self.inst.populations[name]
+        if variable in pop.initial:
+            rule = tr.TABLES[pop.type].state[variable]
+            values[0] = np.broadcast_to(pop.initial[variable], pop.size)[neurons] / rule.si_per_unit
         rows = np.rint(np.asarray(events["times"]) / (every * self.dt_ms)).astype(np.int64)
         gids = self.node_ids(name)[neurons]
         order = np.argsort(gids)

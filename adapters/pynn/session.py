@@ -15,12 +15,22 @@ import importlib
 import logging
 import math
 import time
+import warnings
 from typing import Optional
 
 import numpy as np
 
 from ..base import Progress, RunOutput, Trace
 from . import translation as tr
+
+#: warnings PyNN's own calls trigger in the simulators (deprecated NEST calls inside PyNN, optional
+#: extensions and MPI support that snnrun does not use); nothing a user of snnrun can act on
+QUIET_WARNINGS = (
+    r"\s*Provided for backward compatibility only",
+    r"\s*(SetStatus|GetStatus)\(\) is deprecated",
+    r"\s*mpi4py not available",
+    r"\s*Cannot find nest-config",
+)
 
 #: progress is reported this many times per run (the simulation advances in that many chunks)
 PROGRESS_CHUNKS = 20
@@ -67,6 +77,12 @@ class Session:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, progress: Optional[Progress] = None) -> RunOutput:
+        with warnings.catch_warnings():
+            for pattern in QUIET_WARNINGS:
+                warnings.filterwarnings("ignore", message=pattern)
+            return self._run(progress)
+
+    def _run(self, progress: Optional[Progress]) -> RunOutput:
         t0 = time.perf_counter()
         self.where = ("simulation",)
         # PyNN logs a warning for each default initial value a simulator cannot take (NEST's I_syn_*,
@@ -189,7 +205,8 @@ class Session:
         :meth:`read_state`. The standard way: PyNN's record() on a PopulationView."""
         table = tr.TABLES[self.inst.populations[name].type]
         pynn_name = table.state[variable].name
-        self.cells[name][neurons].record(pynn_name, sampling_interval=every * self.dt_ms)
+        # PyNN views hold (and sort) the index array they are given: hand them a sorted copy
+        self.cells[name][np.unique(neurons)].record(pynn_name, sampling_interval=every * self.dt_ms)
         return pynn_name
 
     def simulate(self, progress: Optional[Progress], start_step: int = 0) -> None:
@@ -248,7 +265,7 @@ class Session:
 
     def read_state(self, name: str, variable: str, neurons: np.ndarray, handle) -> np.ndarray:
         """Samples (t = 0, every, 2 every, ... ; neurons) in PyNN units of one recorded variable."""
-        view = self.cells[name][neurons]
+        view = self.cells[name][np.unique(neurons)]
         signal = view.get_data(handle).segments[0].filter(name=handle)[0]
         values = np.asarray(signal.magnitude, float)
         columns = np.asarray(signal.array_annotations["channel_index"], np.int64)
