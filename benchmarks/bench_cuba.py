@@ -51,6 +51,12 @@ COMMANDS = {
                           [str(BIN / "snnrun"), "specs/cuba_brian2_cpp.yaml"]),
     "brian2-cpp": ([PY, "benchmarks/cuba_brian2.py", "--codegen", "cpp_standalone"], ["benchmarks/cuba_brian2.py"]),
     # -- pynn adapter commands --
+    "snnrun-pynn-nest": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "pynn:nest", "--out", "{out}"],
+                         [str(BIN / "snnrun"), "specs/cuba.yaml"]),
+    "pynn-nest-script": ([PY, "benchmarks/cuba_pynn.py", "--simulator", "nest"], ["benchmarks/cuba_pynn.py"]),
+    "snnrun-pynn-neuron": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "pynn:neuron", "--out", "{out}"],
+                           [str(BIN / "snnrun"), "specs/cuba.yaml"]),
+    "pynn-neuron-script": ([PY, "benchmarks/cuba_pynn.py", "--simulator", "neuron"], ["benchmarks/cuba_pynn.py"]),
     # -- nengo adapter commands --
     "nengo-script": ([PY, "benchmarks/cuba_nengo.py"], ["benchmarks/cuba_nengo.py"]),
     "snnrun-nengo": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "nengo", "--out", "{out}"],
