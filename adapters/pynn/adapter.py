@@ -41,6 +41,11 @@ def prepare_environment(tools_on_path: bool = False) -> None:
             os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
 
 
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each (path, message) once: populations that share a named model report it once."""
+    return list({(p.path, p.message): p for p in problems}.values())
+
+
 class PyNNAdapter(Adapter):
     """Shared by the three pynn backends; a subclass names its simulator and its session class."""
 
@@ -69,7 +74,7 @@ class PyNNAdapter(Adapter):
                     problems.append(spec.problem(("populations", name, "initial", var),
                                                  f"initial {var} other than 0: {self.capabilities.reason('initial:i_syn')}"))
         problems.extend(self._check_weight_signs(spec))
-        return problems
+        return _unique(problems)
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         return []
@@ -146,4 +151,4 @@ class PyNNBrian2Adapter(PyNNAdapter):
                     path = ("models", pop.model_name, "params", "tau_refrac")
                 problems.append(spec.problem(path, f"refractory periods that differ between neurons: "
                                                    f"{self.capabilities.reason('tau_refrac:heterogeneous')}"))
-        return problems
+        return _unique(problems)
