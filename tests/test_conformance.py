@@ -1,0 +1,151 @@
+"""The conformance suite: every case in specs/conformance/ on every installed backend.
+
+Each case runs once on all the backends that can run it, each in a worker process of its own (NEST and
+NEURON never enter the pytest process), two at a time. A backend passes a case when the case's
+expectations (closed forms, or the reference engine's numbers) hold on it and when its results agree with
+the reference engine's under its tolerance profile. Profiles, overrides and the unsupported cases (strict
+xfails, with reasons) are in tests/conformance/config.yaml. The outcome of every (case, backend) that ran is
+written to tests/conformance/results.json, from which the README's support matrix is generated
+(``python -m snnrun.support_matrix --write``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, SPECS
+from snnrun.adapters.registry import get_adapter
+from snnrun.compare import compare_run
+from snnrun.execute import execute, installed
+from snnrun.expect import evaluate
+from snnrun.schema.errors import UnsupportedFeature
+from snnrun.schema.loader import load_spec
+
+CASES_DIR = SPECS / "conformance"
+CONFIG = yaml.safe_load((ROOT / "tests" / "conformance" / "config.yaml").read_text())
+RESULTS_FILE = ROOT / "tests" / "conformance" / "results.json"
+CASES = sorted(p.stem for p in CASES_DIR.glob("*.yaml"))
+BACKENDS = list(CONFIG["backends"])
+TIME_METRICS = ("spike_times", "first_spike_time")
+
+_runs: dict[str, object] = {}
+_outcomes: dict[tuple[str, str], str] = {}
+
+
+def _unsupported(case: str, backend: str):
+    """The reason a case is a strict xfail on a backend: unsupported, or a known adapter bug."""
+    for section in ("unsupported", "known_failures"):
+        reason = (CONFIG.get(section) or {}).get(backend, {}).get(case)
+        if reason:
+            return reason
+    return None
+
+
+def _settings(case: str, backend: str) -> dict:
+    settings = dict(CONFIG["backends"][backend])
+    settings.update(((CONFIG.get("overrides") or {}).get(case) or {}).get(backend, {}))
+    return settings
+
+
+def _spec(case: str):
+    overrides = {}
+    for backend in BACKENDS:
+        overrides.update(CONFIG["backends"][backend].get("spec_overrides", {}))
+    return load_spec(CASES_DIR / f"{case}.yaml", overrides=overrides)
+
+
+def _params():
+    for case in CASES:
+        for backend in BACKENDS:
+            reason = _unsupported(case, backend)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(case, backend, id=f"{case}-{backend}", marks=marks)
+
+
+@pytest.fixture(scope="module")
+def case_runs(tmp_path_factory):
+    """case -> RunOutcome of every installed backend that can run it (run on first use)."""
+    out = tmp_path_factory.mktemp("conformance")
+
+    def get(case: str):
+        if case not in _runs:
+            spec = _spec(case)
+            backends = [b for b in BACKENDS if installed(b) and not get_adapter(b).check(spec)]
+            _runs[case] = execute(spec, backends, out=out, keep_going=True, max_workers=2, timeout=300)
+        return _runs[case]
+
+    yield get
+    _write_results()
+
+
+@pytest.mark.parametrize("case,backend", list(_params()))
+def test_case_on_backend(case, backend, case_runs):
+    if not installed(backend):
+        pytest.skip(f"{backend} is not installed")
+    try:
+        _check(case, backend, case_runs)
+    except pytest.skip.Exception:
+        raise
+    except BaseException:
+        _outcomes[(case, backend)] = "xfail" if _unsupported(case, backend) else "fail"
+        raise
+    _outcomes[(case, backend)] = "xpass" if _unsupported(case, backend) else "pass"
+
+
+def _check(case: str, backend: str, case_runs) -> None:
+    spec = _spec(case)
+    problems = get_adapter(backend).check(spec)
+    if problems:
+        raise UnsupportedFeature(backend, problems)
+    outcome = case_runs(case)
+    assert backend not in outcome.failures, outcome.failures.get(backend)
+    assert backend in outcome.results
+    settings = _settings(case, backend)
+    spec = _with_slack(spec, float(settings.get("time_slack", 0.0)), float(settings.get("count_slack", 0.0)))
+    spikes = _spikes(outcome.results[backend])
+    failed = [c.message for c in evaluate(spec, spikes, backend) if not c.passed]
+    assert not failed, "\n".join(failed)
+    if backend == "reference":
+        return
+    assert "reference" in outcome.results, "the reference engine failed on this case"
+    comparison = compare_run(outcome.run_dir, profile=settings["profile"], reference="reference",
+                             tolerances=settings.get("tolerances"))
+    differs = [line for line in comparison.report["failed_checks"]["differs"] if line.startswith(f"{backend} ")]
+    assert not differs, "\n".join(differs)
+
+
+def _with_slack(spec, time_slack: float, count_slack: float):
+    """The spec with its expectations' tolerances widened: ``time_slack`` (s) on spike times,
+    ``count_slack`` (relative to the expected count) on spike counts."""
+    def widen(e):
+        if e.metric in TIME_METRICS and time_slack:
+            return dataclasses.replace(e, tolerance=e.tolerance + time_slack)
+        if e.metric == "spike_count" and count_slack and isinstance(e.equals, (int, float)):
+            return dataclasses.replace(e, tolerance=e.tolerance + count_slack * abs(e.equals))
+        return e
+    return dataclasses.replace(spec, expect=tuple(widen(e) for e in spec.expect))
+
+
+def _spikes(results) -> dict:
+    frame = results.spikes
+    return {pop: (rows["neuron"].to_numpy(), rows["time"].to_numpy())
+            for pop, rows in frame.groupby("population", observed=True)}
+
+
+def _write_results() -> None:
+    """Merge this session's outcomes into results.json (only the pairs that ran; rewritten only when
+    something changed, so a passing CI run leaves the tree clean)."""
+    if not _outcomes:
+        return
+    old = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.is_file() else {}
+    new = json.loads(json.dumps(old))
+    for (case, backend), outcome in _outcomes.items():
+        new.setdefault(backend, {})[case] = outcome
+    new = {b: dict(sorted(new[b].items())) for b in sorted(new)}
+    if new != old:
+        RESULTS_FILE.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
