@@ -1,10 +1,10 @@
 """PyNN on NEURON (``pyNN.neuron``): what differs from PyNN's standard way, and why.
 
-- Mechanisms: pyNN.neuron compiles its NMODL files with ``nrnivmodl`` on first import (about 35 s, into
-  PyNN's own folder); the import holds a file lock so that two snnrun workers never compile at once.
+- Mechanisms: pyNN.neuron compiles its NMODL files with ``nrnivmodl`` on first import (10-35 s measured,
+  into PyNN's own folder); the import holds a file lock so that two snnrun workers never compile at once.
 - Synapses: one ``NetCon(source, target, threshold, delay, weight)`` per synapse from the pre cell's
   spike source onto the target's ``esyn``/``isyn`` point process: what PyNN's Connection does, without
-  its per-synapse parameter-space bookkeeping. CUBA's 320k synapses: about 0.5 s, against 2.6 s with
+  its per-synapse parameter-space bookkeeping. CUBA's 320k synapses: about 0.5 s, against 1.5 s with
   ``ParallelContext.gid_connect`` in the same loop and 7.1 s through FromListConnector (measured).
 - Spike sources are PyNN SpikeSourceArrays (VecStim): a stamp at t is delivered at t + delay.
 - Stimuli are PyNN StepCurrentSources (IClamp amplitudes played at the grid times): a change at step s
