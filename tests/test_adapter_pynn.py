@@ -46,19 +46,23 @@ ADAPTERS = {"pynn:nest": PyNNNestAdapter, "pynn:neuron": PyNNNeuronAdapter, "pyn
 
 
 # -- running a backend in a process of its own -------------------------------------------------------------
-def _child(backend: str, spec_path: str, queue) -> None:
+def _child(backend: str, spec_path: str, queue, with_progress: bool) -> None:
+    calls = []
     try:
         spec = load_spec(spec_path)
-        queue.put(("ok", get_adapter(backend).run(instantiate(spec))))
+        progress = (lambda done, total: calls.append((done, total))) if with_progress else None
+        output = get_adapter(backend).run(instantiate(spec), progress)
+        queue.put(("ok", (output, calls)))
     except BaseException as exc:  # reported to the test, which fails with it
         queue.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def run_isolated(backend: str, spec_path, timeout: float = 600):
-    """Run ``backend`` on the spec in a spawned process (nothing inherited but the environment)."""
+def run_isolated(backend: str, spec_path, timeout: float = 600, progress_calls: list | None = None):
+    """Run ``backend`` on the spec in a spawned process (nothing inherited but the environment); with
+    ``progress_calls``, the run reports progress and the calls are appended to that list."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    process = ctx.Process(target=_child, args=(backend, str(spec_path), queue))
+    process = ctx.Process(target=_child, args=(backend, str(spec_path), queue, progress_calls is not None))
     process.start()
     try:
         status, payload = queue.get(timeout=timeout)
@@ -67,7 +71,10 @@ def run_isolated(backend: str, spec_path, timeout: float = 600):
         if process.is_alive():
             process.kill()
     assert status == "ok", f"{backend} failed: {payload}"
-    return payload
+    output, calls = payload
+    if progress_calls is not None:
+        progress_calls.extend(calls)
+    return output
 
 
 def steps_of(times: np.ndarray, dt: float) -> np.ndarray:
@@ -176,7 +183,11 @@ def test_deterministic_specs_give_the_reference_spike_steps_exactly(backend, det
     path = spec_for(backend, deterministic_specs)
     spec = load_spec(path)
     ref = run_reference(spec)
-    out = run_isolated(backend, path)
+    calls = []  # with progress the run advances in chunks: the results must not change
+    out = run_isolated(backend, path, progress_calls=calls)
+    n = spec.simulation.n_steps
+    assert calls[-1] == (n, n) and len(calls) > 10
+    assert all(a[0] < b[0] for a, b in zip(calls, calls[1:]))
     assert sum(ids.size for ids, _ in ref.spikes.values()) > 100  # the spec exercises spiking at all
     assert_same_spike_steps(ref, out, spec.simulation.dt)
     for key, trace in ref.traces.items():
@@ -279,6 +290,7 @@ def test_prepare_environment_strips_mpi_variables(monkeypatch):
     for key in ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"):
         monkeypatch.setenv(key, "1")
     monkeypatch.setenv("PATH", "/usr/bin")
+    monkeypatch.setenv("PYNEST_QUIET", "1")
     prepare_environment(tools_on_path=True)
     import os
     assert not [k for k in os.environ if k.startswith(("OMPI_", "PMIX_", "PMI_"))]
