@@ -90,9 +90,15 @@ class _Progress:
             self.bar.start()
         for name, (state, done, total) in self.states.items():
             label = f"{name:<12} {state:<8}"
-            if name not in self.tasks:
-                self.tasks[name] = self.bar.add_task(label, total=total or None)
-            self.bar.update(self.tasks[name], description=label, completed=done, total=total or None)
+            if name not in self.tasks:  # the clock of a queued backend starts when it runs
+                self.tasks[name] = self.bar.add_task(label, total=total or None, start=state != "queued")
+            task = self.tasks[name]
+            info = next(t for t in self.bar.tasks if t.id == task)
+            if state != "queued" and info.start_time is None:
+                self.bar.start_task(task)
+            if state in ("done", "failed") and info.stop_time is None:
+                self.bar.stop_task(task)
+            self.bar.update(task, description=label, completed=done, total=total or None)
         now = time.perf_counter()
         if force or now - self.last_refresh > 0.1:
             self.last_refresh = now

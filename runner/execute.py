@@ -36,6 +36,20 @@ REQUIRES = {"reference": (), "brian2": ("brian2",), "nengo": ("nengo",), "pynn:n
 ALL = "all"
 
 
+class AllBackendsFailed(BackendError):
+    """Every backend of a run failed; one line per backend."""
+
+    def __init__(self, errors: list[BackendError]):
+        self.errors = errors
+        super().__init__(errors[0].backend, "; ".join(e.detail for e in errors))
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def lines(self) -> list[str]:
+        return [f"every backend failed: {e}" for e in self.errors]
+
+
 @dataclass
 class RunOutcome:
     """What :func:`execute` did: the committed run folder, each successful backend's Results, the
@@ -180,7 +194,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             first = next(iter(errors.values()))
             if len(errors) == 1:
                 raise first
-            raise BackendError(first.backend, "every backend failed: " + "; ".join(outcome.failures.values()))
+            raise AllBackendsFailed(list(errors.values()))
         run_dir = writer.commit()
     except BaseException:
         writer.abort()
