@@ -268,6 +268,37 @@ def test_cuba_rates_within_one_percent(backend, cuba_reference):
         assert abs(n_got - n_ref) <= 0.01 * n_ref, f"{backend} {pop}: {n_got} spikes vs reference {n_ref}"
 
 
+def test_brian2_one_neuron_source_and_tau_syn_equal_to_tau_m(tmp_path):
+    # pyNN.brian2 cannot build a one-neuron SpikeSourceArray from a list of trains, and Brian2's exact
+    # update of an exponential current is 0/0 when tau_syn equals tau_m (the adapter moves tau_syn by
+    # 1e-7, relative, with a warning: the membrane then differs by about 1e-9 V, measured)
+    path = tmp_path / "edge.yaml"
+    path.write_text(textwrap.dedent("""
+        snnrun: "1.0"
+        name: edge
+        simulation: {duration: 80 ms, dt: 0.1 ms}
+        populations:
+          source: {size: 1, model: {type: spike_array, params: {spike_times: [5 ms, 40 ms, 41 ms]}}}
+          cell:
+            size: 1
+            model: {type: lif_curr_exp, params: {cm: 0.25 nF, tau_m: 10 ms, v_rest: -65 mV, v_reset: -65 mV,
+                                                 v_thresh: -50 mV, tau_refrac: 2 ms, tau_syn_exc: 10 ms}}
+        projections:
+          input: {pre: source, post: cell, connect: {rule: all_to_all}, synapse: {receptor: exc, weight: 0.7 nA, delay: 1 ms}}
+        record:
+          - {population: cell, variable: spikes}
+          - {population: source, variable: spikes}
+          - {population: cell, variable: v}
+    """), encoding="utf-8")
+    spec = load_spec(path)
+    ref = run_reference(spec)
+    out = run_isolated("pynn:brian2", path)
+    assert ref.spikes["cell"][0].size > 0
+    assert_same_spike_steps(ref, out, spec.simulation.dt)
+    np.testing.assert_allclose(out.traces[("cell", "v")].values, ref.traces[("cell", "v")].values, rtol=0, atol=1e-8)
+    assert any("tau_syn_exc equals tau_m" in w for w in out.warnings)
+
+
 def test_mpi_variables_do_not_reach_nest(monkeypatch, tmp_path):
     # a pip NEST exits with 127 when it sees these; the adapter strips them before importing it
     monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
@@ -394,6 +425,7 @@ populations:
     model: {type: lif_curr_exp}
     params: {tau_refrac: {values: [1, 2], unit: ms}}
     initial: {i_syn_exc: 0.1 nA}
+  slow_alpha: {size: 1, model: {type: lif_curr_alpha, params: {tau_m: 10 ms, tau_syn_exc: 10.2 ms}}}
 projections:
   wrong_sign: {pre: jumps, post: currents, connect: {rule: all_to_all}, synapse: {receptor: inh, weight: 0.1 nA}}
   plastic:
@@ -421,6 +453,8 @@ def test_check_lists_unsupported_features_with_spec_paths(make_spec):
     assert ("populations", "jumps", "model", "type") not in paths["pynn:nest"] | paths["pynn:brian2"]
     assert ("populations", "currents", "params", "tau_refrac") in paths["pynn:brian2"]
     assert ("populations", "currents", "params", "tau_refrac") not in paths["pynn:nest"] | paths["pynn:neuron"]
+    alpha = ("populations", "slow_alpha", "model", "params", "tau_syn_exc")
+    assert alpha in paths["pynn:brian2"] and alpha not in paths["pynn:nest"] | paths["pynn:neuron"]
     assert "ModelNotAvailable" in " ".join(str(p) for p in PyNNNeuronAdapter().check(spec))
 
 

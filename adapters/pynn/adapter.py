@@ -41,6 +41,16 @@ def prepare_environment(tools_on_path: bool = False) -> None:
             os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
 
 
+def _param_path(spec: Spec, name: str, pop, param: str) -> tuple:
+    """Where a population's parameter is written: its own params, else its named model's."""
+    own = (spec.raw.get("populations", {}).get(name, {}) or {}).get("params") or {}
+    if param in own:
+        return ("populations", name, "params", param)
+    if pop.model_name:
+        return ("models", pop.model_name, "params", param)
+    return ("populations", name, "model", "params", param)
+
+
 def _unique(problems: list[Problem]) -> list[Problem]:
     """Each (path, message) once: populations that share a named model report it once."""
     return list({(p.path, p.message): p for p in problems}.values())
@@ -146,9 +156,23 @@ class PyNNBrian2Adapter(PyNNAdapter):
                 continue
             low, high = value_bounds(value)
             if round(low / dt) != round(high / dt):
-                path = ("populations", name, "params", "tau_refrac")
-                if pop.model_name and "tau_refrac" not in (spec.raw.get("populations", {}).get(name, {}).get("params") or {}):
-                    path = ("models", pop.model_name, "params", "tau_refrac")
-                problems.append(spec.problem(path, f"refractory periods that differ between neurons: "
+                problems.append(spec.problem(_param_path(spec, name, pop, "tau_refrac"), f"refractory periods that differ between neurons: "
                                                    f"{self.capabilities.reason('tau_refrac:heterogeneous')}"))
+        problems.extend(self._check_alpha_time_constants(spec))
         return _unique(problems)
+
+    def _check_alpha_time_constants(self, spec: Spec) -> list[Problem]:
+        from .brian2_session import ALPHA_MIN_SEPARATION
+
+        out = []
+        for name, pop in spec.populations.items():
+            if pop.model.type != "lif_curr_alpha":
+                continue
+            m_low, m_high = value_bounds(pop.model.params["tau_m"])
+            for key in ("tau_syn_exc", "tau_syn_inh"):
+                s_low, s_high = value_bounds(pop.model.params[key])
+                if s_low < m_high * (1 + ALPHA_MIN_SEPARATION) and s_high > m_low * (1 - ALPHA_MIN_SEPARATION):
+                    out.append(spec.problem(_param_path(spec, name, pop, key),
+                                            f"{key} within {ALPHA_MIN_SEPARATION:.0%} of tau_m: "
+                                            f"{self.capabilities.reason('alpha:tau_syn_near_tau_m')}"))
+        return out

@@ -32,6 +32,16 @@ from . import translation as tr
 from .session import Session, schedule
 
 
+#: relative distance from tau_m given to an exponential current's tau_syn equal to it (Brian2's closed
+#: form is 0/0 there; its rounding error near the singularity is about 1e-16 / distance)
+SINGULAR_SHIFT = 1e-7
+
+#: alpha currents: Brian2's closed form divides by (tau_syn - tau_m)^4, so its error grows like
+#: 1e-16 (tau_m / |tau_syn - tau_m|)^4 times a constant of about 100 (measured: 1% at 1e-3); below this
+#: relative separation (error about 1e-9) the adapter refuses the population
+ALPHA_MIN_SEPARATION = 0.05
+
+
 class Brian2Session(Session):
     module = "pyNN.brian2"
 
@@ -51,6 +61,24 @@ class Brian2Session(Session):
         # only one refractory period per population)
         steps = np.rint(np.asarray(params["tau_refrac"], float) / self.inst.dt)
         params["tau_refrac"] = (steps + 1) * self.inst.dt
+        # Brian2's exact solution divides by tau_syn - tau_m: where they are equal it is 0/0, so tau_syn
+        # moves 1e-7 (relative) away from tau_m (rounding of the closed form: about 1e-16/1e-7). Alpha
+        # currents divide by its fourth power; check() refuses them near tau_m (ALPHA_MIN_SEPARATION).
+        for key in ("tau_syn_exc", "tau_syn_inh"):
+            if key not in params:
+                continue
+            tau_m, tau_s = np.broadcast_arrays(params["tau_m"], params[key])
+            if pop.type == "lif_curr_alpha":
+                if np.any(np.abs(tau_s - tau_m) < ALPHA_MIN_SEPARATION * tau_m):
+                    raise ValueError(f"{key} within {ALPHA_MIN_SEPARATION:g} (relative) of tau_m: pyNN.brian2's "
+                                     "closed-form alpha update loses its accuracy there")
+                continue
+            close = np.abs(tau_s - tau_m) <= SINGULAR_SHIFT * tau_m
+            if close.any():
+                params[key] = np.where(close, tau_m * (1 + SINGULAR_SHIFT), tau_s)
+                self.warnings.append(
+                    f"populations.{pop.name}: {key} equals tau_m for {int(close.sum())} neuron(s); pyNN.brian2's "
+                    f"exact solution is singular there, so {key} was made {SINGULAR_SHIFT:g} (relative) larger")
         return params
 
     def source_times_ms(self, pop):

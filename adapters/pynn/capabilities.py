@@ -70,5 +70,8 @@ BRIAN2 = Capabilities(
         "tau_refrac:heterogeneous": "pyNN.brian2 takes one refractory period per population (Brian2's "
                                     "refractory argument), so every neuron's tau_refrac must round to the "
                                     "same number of steps",
+        "alpha:tau_syn_near_tau_m": "Brian2's closed-form update of an alpha current divides by "
+                                    "(tau_syn - tau_m)^4 and loses its accuracy as they meet (1% at 0.1% "
+                                    "apart, measured); give tau_syn at least 5% away from tau_m",
     }),
 )

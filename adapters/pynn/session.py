@@ -159,8 +159,13 @@ class Session:
         """A SpikeSourceArray replaying the instance's stamps (ms)."""
         from pyNN.parameters import Sequence
 
-        seqs = [Sequence(t) for t in self.source_times_ms(pop)]
-        cells = self.sim.Population(pop.size, self.sim.SpikeSourceArray(spike_times=seqs), label=pop.name)
+        trains = self.source_times_ms(pop)
+        if all(np.array_equal(t, trains[0]) for t in trains[1:]):
+            # one Sequence for every neuron: pyNN.brian2 cannot build a one-neuron source from a list
+            spike_times = Sequence(trains[0])
+        else:
+            spike_times = [Sequence(t) for t in trains]
+        cells = self.sim.Population(pop.size, self.sim.SpikeSourceArray(spike_times=spike_times), label=pop.name)
         self.cells[pop.name] = cells
 
     def source_times_ms(self, pop) -> list[np.ndarray]:
