@@ -268,10 +268,11 @@ def test_cuba_rates_within_one_percent(backend, cuba_reference):
         assert abs(n_got - n_ref) <= 0.01 * n_ref, f"{backend} {pop}: {n_got} spikes vs reference {n_ref}"
 
 
-def test_brian2_one_neuron_source_and_tau_syn_equal_to_tau_m(tmp_path):
+def test_brian2_one_neuron_source_tau_syn_equal_to_tau_m_and_initial_current(tmp_path):
     # pyNN.brian2 cannot build a one-neuron SpikeSourceArray from a list of trains, and Brian2's exact
     # update of an exponential current is 0/0 when tau_syn equals tau_m (the adapter moves tau_syn by
-    # 1e-7, relative, with a warning: the membrane then differs by about 1e-9 V, measured)
+    # 1e-7, relative, with a warning: the membrane then differs by about 1e-9 V, measured); synaptic
+    # currents can start other than 0 on Brian2 (not on NEST or NEURON)
     path = tmp_path / "edge.yaml"
     path.write_text(textwrap.dedent("""
         snnrun: "1.0"
@@ -283,16 +284,21 @@ def test_brian2_one_neuron_source_and_tau_syn_equal_to_tau_m(tmp_path):
             size: 1
             model: {type: lif_curr_exp, params: {cm: 0.25 nF, tau_m: 10 ms, v_rest: -65 mV, v_reset: -65 mV,
                                                  v_thresh: -50 mV, tau_refrac: 2 ms, tau_syn_exc: 10 ms}}
+            initial: {i_syn_exc: 0.3 nA}
         projections:
           input: {pre: source, post: cell, connect: {rule: all_to_all}, synapse: {receptor: exc, weight: 0.7 nA, delay: 1 ms}}
         record:
           - {population: cell, variable: spikes}
           - {population: source, variable: spikes}
           - {population: cell, variable: v}
+          - {population: cell, variable: i_syn_exc}
     """), encoding="utf-8")
     spec = load_spec(path)
     ref = run_reference(spec)
     out = run_isolated("pynn:brian2", path)
+    assert out.traces[("cell", "i_syn_exc")].values[0, 0] == pytest.approx(3e-10, rel=1e-12)
+    np.testing.assert_allclose(out.traces[("cell", "i_syn_exc")].values, ref.traces[("cell", "i_syn_exc")].values,
+                               rtol=0, atol=1e-16)
     assert ref.spikes["cell"][0].size > 0
     assert_same_spike_steps(ref, out, spec.simulation.dt)
     np.testing.assert_allclose(out.traces[("cell", "v")].values, ref.traces[("cell", "v")].values, rtol=0, atol=1e-8)
@@ -443,10 +449,11 @@ projections:
 def test_check_lists_unsupported_features_with_spec_paths(make_spec):
     spec = make_spec(UNSUPPORTED)
     paths = {name: {p.path for p in ADAPTERS[name]().check(spec)} for name in BACKENDS}
-    common = {("populations", "cond", "model", "type"), ("projections", "plastic", "synapse", "plasticity"),
-              ("populations", "currents", "initial", "i_syn_exc")}
+    common = {("populations", "cond", "model", "type"), ("projections", "plastic", "synapse", "plasticity")}
     for name in BACKENDS:
         assert common <= paths[name], name
+    initial = ("populations", "currents", "initial", "i_syn_exc")  # Brian2's ie/ii can start anywhere
+    assert initial in paths["pynn:nest"] and initial in paths["pynn:neuron"] and initial not in paths["pynn:brian2"]
     assert ("projections", "wrong_sign", "synapse", "weight") in paths["pynn:nest"]
     assert ("projections", "wrong_sign", "synapse", "weight") not in paths["pynn:neuron"] | paths["pynn:brian2"]
     assert ("populations", "jumps", "model", "type") in paths["pynn:neuron"]

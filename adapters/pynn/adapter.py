@@ -77,7 +77,7 @@ class PyNNAdapter(Adapter):
         problems = super().check(spec)
         supported = self.capabilities.models
         for name, pop in spec.populations.items():
-            if pop.model.type not in supported:
+            if pop.model.type not in supported or "initial:i_syn" not in self.capabilities.reasons:
                 continue
             for var, value in pop.initial.items():
                 if var.startswith("i_syn") and value is not None and value_bounds(value) != (0.0, 0.0):

@@ -44,6 +44,7 @@ ALPHA_MIN_SEPARATION = 0.05
 
 class Brian2Session(Session):
     module = "pyNN.brian2"
+    initial_synaptic_currents = True  # ie/ii are ordinary Brian2 state variables
 
     def setup(self) -> None:
         import brian2

@@ -27,8 +27,6 @@ _COMMON_REASONS = {
     "plasticity:stdp": "STDP is not mapped to PyNN's STDPMechanism by snnrun yet",
     "short_term:tsodyks_markram": "short-term plasticity is not mapped to PyNN's TsodyksMarkramSynapse yet",
     "record:weight": "weights are static on the pynn backends; recording them is not implemented",
-    "initial:i_syn": "synaptic currents always start at 0: NEST refuses to set I_syn_ex/I_syn_in and "
-                     "NEURON's ExpISyn/AlphaISyn reset them to 0 at initialisation",
 }
 
 
@@ -43,6 +41,7 @@ NEST = Capabilities(
     recordables=_recordables(_NEST_MODELS),
     reasons=MappingProxyType({
         **_COMMON_REASONS,
+        "initial:i_syn": "synaptic currents always start at 0: NEST refuses to set I_syn_ex/I_syn_in",
         "weight_sign": "NEST's iaf_psc_exp/iaf_psc_alpha route a current input by the sign of its weight "
                        "(>= 0 excitatory, < 0 inhibitory), PyNN's convention: weights onto receptor "
                        "'exc' must be >= 0 and onto 'inh' <= 0",
@@ -57,6 +56,8 @@ NEURON = Capabilities(
     reasons=MappingProxyType({
         **_COMMON_REASONS,
         "lif_curr_delta": "pyNN.neuron 0.13 has no IF_curr_delta (PyNN declares it ModelNotAvailable)",
+        "initial:i_syn": "synaptic currents always start at 0: NEURON's ExpISyn/AlphaISyn set them to 0 "
+                         "at initialisation",
     }),
 )
 

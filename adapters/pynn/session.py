@@ -64,6 +64,8 @@ class Session:
     path of the element being built, so a simulator exception can name it."""
 
     module = ""
+    #: the simulator can start synaptic currents elsewhere than 0 (PyNN's isyn_exc/isyn_inh initial values)
+    initial_synaptic_currents = False
 
     def __init__(self, backend: str, instance):
         self.backend = backend
@@ -135,8 +137,8 @@ class Session:
         cells = self.sim.Population(pop.size, celltype, label=pop.name)
         initial = {}
         for var, value in pop.initial.items():
-            if var.startswith("i_syn"):
-                continue  # always 0 (check() refuses other values): the simulators cannot set them
+            if var.startswith("i_syn") and not self.initial_synaptic_currents:
+                continue  # always 0 (check() refuses other values): the simulator cannot set them
             pynn_name, pynn_value = tr.state_to_pynn(table, var, value)
             initial[pynn_name] = _compact(pynn_value)
         if initial:
