@@ -105,7 +105,7 @@ class Worker:
                 if self.progress is not None:
                     self.progress(message[1], message[2])
                 continue
-            self.process.join()
+            self.process.join(5)  # a simulator's exit handlers may hang: stop() terminates it then
             if message[0] == "ok":
                 return message[1]
             raise BackendError(self.name, message[1], message[2])

@@ -88,7 +88,8 @@ def _metric(value, profile: g.Profile, name: str) -> dict:
 
 
 def _describe(name: str, entry: dict) -> str:
-    value, close = entry["value"], entry["close"]
+    value = entry["value"]
+    close = entry["close"] if entry["close"] is not None else entry["agree"]
     shown = "inf" if value == float("inf") else f"{value:.4g}"
     return f"{name} {shown} > {close:.4g}"
 
