@@ -295,3 +295,19 @@ def test_one_command_runs_four_simulators_and_writes_three_reports(tmp_path):
     assert sorted(report["compared"]) == sorted(wanted[1:])
     assert all(report["backends"][b]["grade"] == "agrees" for b in wanted[1:])
     assert (run_dir / "report.md").is_file() and (run_dir / "report.html").stat().st_size > 10000
+
+
+@pytest.mark.slow
+def test_backend_all_runs_every_installed_backend_and_names_the_skipped(tmp_path):
+    """A lif_curr_delta spec: pyNN.neuron has no IF_curr_delta, so `all` skips it, says why, and runs the
+    rest; the report compares every backend that ran."""
+    from snnrun.execute import REQUIRES, installed
+    proc = subprocess.run([SNNRUN, SPECS / "conformance" / "delta_one_to_one.yaml", "--backend", "all", "--compare",
+                           "--profile", "exact", "--out", tmp_path], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    ran = [b for b in REQUIRES if installed(b) and b != "pynn:neuron"]
+    run_dir = Path(proc.stdout.split("results: ", 1)[1].splitlines()[0])
+    report = json.loads((run_dir / "report.json").read_text())
+    assert sorted(report["backends"]) == sorted(ran)
+    if installed("pynn:neuron"):
+        assert "skipped pynn:neuron: cannot run this spec:" in proc.stderr and "lif_curr_delta" in proc.stderr
