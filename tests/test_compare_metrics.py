@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from snnrun.compare import grading as g
 from snnrun.compare import metrics as m
 from snnrun.schema.errors import Problem, SpecError

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import SPECS, WorkerReference
 from snnrun import ExitCode, read_results
 from snnrun.adapters import registry
@@ -273,7 +272,7 @@ def test_backend_all_skips_what_cannot_run_with_the_reason():
     assert "reference" in adapters
     if "pynn:neuron" in skipped:  # lif_curr_delta is not in pyNN.neuron
         assert "lif_curr_delta" in skipped["pynn:neuron"]
-    for name, reason in skipped.items():
+    for reason in skipped.values():
         assert reason.startswith(("not installed", "cannot run this spec"))
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, SPECS
 from snnrun.adapters.registry import get_adapter
 from snnrun.compare import compare_run

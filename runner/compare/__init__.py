@@ -13,7 +13,7 @@ from .grading import PROFILES, Profile, grade
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
 
-__all__ = ["compare_run", "write_reports", "Comparison", "PROFILES", "Profile", "grade", "REPORT_FILES"]
+__all__ = ["PROFILES", "REPORT_FILES", "Comparison", "Profile", "compare_run", "grade", "write_reports"]
 
 
 def write_reports(comparison: Comparison, html: bool = True) -> list[Path]:
