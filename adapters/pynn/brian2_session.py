@@ -21,7 +21,9 @@
   equations use ``tau_syn_e`` for ``ii`` and ``yi``); snnrun runs IF_curr_alpha with corrected equations.
 - Stimuli are PyNN StepCurrentSources (a network operation at the start of each step): a change at
   step s acts from step s on, as in the reference engine.
-- Code generation: Brian2's numpy target (no compiler, no cache to warm); see semantics.md for speed.
+- Code generation: Brian2's numpy target (no compiler, no cache to warm). CUBA: 8.7 s whole process,
+  6.3 s of it simulating (measured); Brian2 solves the equations symbolically at the start of each
+  run, which takes seconds for alpha currents (about 6 s measured).
 """
 
 from __future__ import annotations
