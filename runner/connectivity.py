@@ -75,7 +75,7 @@ def _per_row(rng: np.random.Generator, rows: int, pool: int, n: int, same: bool,
         size = pool - 1 if exclude_self else pool
         # argpartition of random keys picks n distinct partners per row in one vectorised call when the
         # matrix is small; otherwise loop over rows (each choice is O(n)).
-        if rows * size <= 20_000_000:
+        if rows * size <= 2_000_000:  # at most 16 MB of float64 keys: peak memory stays per-synapse
             keys = rng.random((rows, size))
             partners = np.argpartition(keys, n - 1, axis=1)[:, :n] if n else np.empty((rows, 0), np.int64)
         else:
