@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import translation as tr
-from .session import Session, schedule
+from .session import Session
 
 
 #: relative distance from tau_m given to an exponential current's tau_syn equal to it (Brian2's closed
@@ -130,14 +130,6 @@ class Brian2Session(Session):
         synapses.delay = delay_steps * self.dt_ms * b2.ms
         self.projections = getattr(self, "projections", [])
         self.projections.append(keep)
-
-    def inject(self, stim) -> None:
-        steps, amps = schedule(stim, self.n_steps)
-        if steps.size == 0:
-            return
-        source = self.sim.StepCurrentSource(times=np.round(steps * self.dt_ms, 9),
-                                            amplitudes=tr.weight_to_pynn("current", amps))
-        source.inject_into(self.cells[stim.population][np.unique(stim.neurons)])
 
     def stamps(self, ids, times_ms):
         # Brian2 records the start of the step in which the threshold was crossed

@@ -23,7 +23,7 @@ import tempfile
 import numpy as np
 
 from . import translation as tr
-from .session import Session, schedule
+from .session import Session
 
 #: NEURON's fixed-step scheme: 2 is Crank-Nicolson (PyNN leaves NEURON's default 0, backward Euler, which
 #: drifts two steps per 87 ms interspike interval near rheobase; see semantics.md)
@@ -99,14 +99,6 @@ class NeuronSession(Session):
         # (ResetRefrac, VecStim), so the threshold argument is not used.
         for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
             keep(netcon(sources[i], targets[j], 0.0, d, w))  # an unreferenced NetCon is deleted
-
-    def inject(self, stim) -> None:
-        steps, amps = schedule(stim, self.n_steps)
-        if steps.size == 0:
-            return
-        source = self.sim.StepCurrentSource(times=np.round(steps * self.dt_ms, 9),
-                                            amplitudes=tr.weight_to_pynn("current", amps))
-        source.inject_into(self.cells[stim.population][np.unique(stim.neurons)])
 
     # -- recording ---------------------------------------------------------------------------------
     def setup_recording(self) -> None:

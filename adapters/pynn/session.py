@@ -180,7 +180,14 @@ class Session:
         raise NotImplementedError
 
     def inject(self, stim) -> None:
-        raise NotImplementedError
+        """A stimulus as a PyNN StepCurrentSource on the instance's grid schedule (pyNN.neuron and
+        pyNN.brian2 apply it without a lag; NEST's session overrides this for its one-step device lag)."""
+        steps, amps = schedule(stim, self.n_steps)
+        if steps.size == 0:
+            return
+        source = self.sim.StepCurrentSource(times=np.round(steps * self.dt_ms, 9),
+                                            amplitudes=tr.weight_to_pynn("current", amps))
+        source.inject_into(self.cells[stim.population][np.unique(stim.neurons)])
 
     def setup_recording(self) -> None:
         """Spikes of every recorded population; state variables through PyNN (``record_state``)."""
