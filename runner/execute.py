@@ -21,7 +21,7 @@ from .adapters.registry import get_adapter, known_backends
 from .expect import evaluate
 from .instance import instantiate
 from .results import Results, RunWriter, platform_info
-from .schema.errors import BackendError, SnnrunError, UnsupportedFeature
+from .schema.errors import BackendError, SnnrunError, UnsupportedFeature, format_path
 from .schema.loader import load_spec
 from .schema.model import Spec
 from .worker import run_parallel
@@ -166,8 +166,10 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             status(name, "failed", error.detail)
             if not keep_going:
                 raise error
-            writer.add_failure(name, str(error))
-            outcome.failures[name] = str(error)
+            # recorded under the backend's name, so without the "backend 'name':" prefix of str(error)
+            text = (f"at {format_path(error.path)}: " if error.path else "") + error.detail
+            writer.add_failure(name, text)
+            outcome.failures[name] = text
             errors[name] = error
             return
         manifest = _manifest(spec, name, output, instance, draw_time, wall)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pty
 import subprocess
@@ -44,6 +45,7 @@ def test_a_backend_that_fails_leaves_no_run_folder(tmp_path, monkeypatch, second
     from conftest import WorkerReference
 
     def explode(self, instance, progress=None):
+        faulthandler.disable()  # a deliberate crash: pytest's fault dump would read like a real one
         os.abort()
     monkeypatch.setattr(WorkerReference, "run", explode)
     with pytest.raises(snnrun.BackendError, match="backend 'pynn:nest'.*SIGABRT"):

@@ -3,6 +3,7 @@ names the backend, and MPI variables never reach the simulator's process."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 
@@ -26,6 +27,8 @@ class _Mock(Adapter):
         self.behaviour = behaviour
 
     def run(self, instance, progress=None):
+        if self.behaviour in ("segfault", "exit"):
+            faulthandler.disable()  # a deliberate crash: pytest's fault dump would read like a real one
         if self.behaviour == "segfault":
             os.kill(os.getpid(), signal.SIGSEGV)
         if self.behaviour == "exit":
