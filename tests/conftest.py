@@ -25,6 +25,28 @@ def run_reference(spec):
     return ReferenceAdapter().run(instantiate(spec))
 
 
+def lif_spec(current_na, dt_ms: float = 0.1, tau_refrac_ms: float = 2.0, duration: str = "1 s",
+             record_v: bool = False) -> str:
+    """Isolated lif_curr_exp neurons (cm 1 nF, tau_m 20 ms, rest = reset -65 mV, threshold -50 mV, so a
+    rheobase of 0.75 nA), one per constant current in nA; optionally v recorded every step."""
+    values = ", ".join(str(c) for c in current_na)
+    record = (f"record:\n  - {{population: cells, variable: spikes}}\n"
+              f"  - {{population: cells, variable: v, interval: {dt_ms} ms}}\n") if record_v else ""
+    return f"""
+snnrun: "1.0"
+name: fi
+simulation: {{duration: {duration}, dt: {dt_ms} ms}}
+populations:
+  cells:
+    size: {len(current_na)}
+    model:
+      type: lif_curr_exp
+      params: {{cm: 1 nF, tau_m: 20 ms, v_rest: -65 mV, v_reset: -65 mV, v_thresh: -50 mV,
+               tau_refrac: {tau_refrac_ms} ms}}
+    params: {{i_offset: {{values: [{values}], unit: nA}}}}
+{record}"""
+
+
 @pytest.fixture
 def make_spec(tmp_path):
     def make(text: str, name: str = "spec.yaml"):

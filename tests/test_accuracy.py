@@ -12,26 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from conftest import run_reference
+from conftest import lif_spec, run_reference
 
 E = math.e
-
-
-def lif_spec(current_na: list[float], dt_ms: float = 0.1, tau_refrac_ms: float = 2.0, duration: str = "1 s") -> str:
-    values = ", ".join(str(c) for c in current_na)
-    return f"""
-snnrun: "1.0"
-name: fi
-simulation: {{duration: {duration}, dt: {dt_ms} ms}}
-populations:
-  cells:
-    size: {len(current_na)}
-    model:
-      type: lif_curr_exp
-      params: {{cm: 1 nF, tau_m: 20 ms, v_rest: -65 mV, v_reset: -65 mV, v_thresh: -50 mV,
-               tau_refrac: {tau_refrac_ms} ms}}
-    params: {{i_offset: {{values: [{values}], unit: nA}}}}
-"""
 
 
 def time_to_threshold(i_amp: float, tau_m=0.02, cm=1e-9, v_rest=-0.065, v_reset=-0.065, v_th=-0.05) -> float:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SPECS, spec_from_text
+from conftest import SPECS, lif_spec, spec_from_text
 from snnrun.adapters.brian2 import translation as tr
 from snnrun.adapters.brian2.adapter import CAPABILITIES, Brian2Adapter, codegen_target
 from snnrun.adapters.brian2.models import neuron_code
@@ -86,30 +86,11 @@ def assert_same_traces(ref, b2):
 
 # -- deterministic specs: identical spike steps ----------------------------------------------------------
 
-def fi_spec(currents_na, tau_refrac_ms=2.0, dt_ms=0.1, duration="300 ms") -> str:
-    values = ", ".join(map(str, currents_na))
-    return f"""
-snnrun: "1.0"
-name: fi
-simulation: {{duration: {duration}, dt: {dt_ms} ms}}
-populations:
-  cells:
-    size: {len(currents_na)}
-    model:
-      type: lif_curr_exp
-      params: {{cm: 1 nF, tau_m: 20 ms, v_rest: -65 mV, v_reset: -65 mV, v_thresh: -50 mV,
-               tau_refrac: {tau_refrac_ms} ms}}
-    params: {{i_offset: {{values: [{values}], unit: nA}}}}
-record:
-  - {{population: cells, variable: spikes}}
-  - {{population: cells, variable: v, interval: {dt_ms} ms}}
-"""
-
-
 @pytest.mark.parametrize("dt_ms,tau_refrac_ms", [(0.1, 2.0), (0.1, 3.0), (0.025, 2.0), (0.1, 0.0)])
 def test_fi_curve_and_refractoriness_match_the_reference(tmp_path, dt_ms, tau_refrac_ms):
     """Constant currents from below rheobase to 4 nA; refractory periods of 0, 20, 30 and 80 steps."""
-    spec = spec_from_text(fi_spec([0.5, 0.76, 0.8, 1.0, 1.3, 2.0, 4.0], tau_refrac_ms, dt_ms), tmp_path)
+    spec = spec_from_text(lif_spec([0.5, 0.76, 0.8, 1.0, 1.3, 2.0, 4.0], dt_ms, tau_refrac_ms, "300 ms", record_v=True),
+                          tmp_path)
     ref, b2, _ = run_both(spec)
     assert ref.spikes["cells"][0].size > 50  # the comparison is not vacuous
     assert_same_spikes(ref, b2)

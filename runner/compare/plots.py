@@ -28,6 +28,17 @@ def _png(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+
+def _finish(fig, ax, ylabel: str, title: str, legend: bool = True) -> str:
+    """The axes of every time plot alike (time in ms, small fonts, legend outside), as a PNG data URI."""
+    ax.set_xlabel("time (ms)", fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title(title, fontsize=10)
+    if legend:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.tick_params(labelsize=7)
+    return _png(fig)
+
 def _colour(backends, name):
     return COLOURS[list(backends).index(name) % len(COLOURS)]
 
@@ -76,12 +87,7 @@ def rates(comparison, population: str, backends: list[str]) -> str:
         hist, _ = np.histogram(times, edges)
         ax.stairs(hist / (size * np.diff(edges)), edges * 1e3, color=_colour(backends, name), label=name,
                   lw=2.2 if k == 0 else 1.2, linestyle="-" if k == 0 else "--")
-    ax.set_xlabel("time (ms)", fontsize=8)
-    ax.set_ylabel("rate (Hz)", fontsize=8)
-    ax.set_title(f"{population}: population rate ({(edges[1] - edges[0]) * 1e3:g} ms bins)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.tick_params(labelsize=7)
-    return _png(fig)
+    return _finish(fig, ax, "rate (Hz)", f"{population}: population rate ({(edges[1] - edges[0]) * 1e3:g} ms bins)")
 
 
 def divergence(comparison, population: str, backends: list[str]) -> str:
@@ -98,12 +104,8 @@ def divergence(comparison, population: str, backends: list[str]) -> str:
         first = comparison.report["populations"][population]["backends"].get(name, {}).get("first_divergence_s")
         if first is not None:
             ax.axvline(first * 1e3, color=_colour(backends, name), ls=":", lw=1)
-    ax.set_xlabel("time (ms)", fontsize=8)
-    ax.set_ylabel("unmatched spikes", fontsize=8)
-    ax.set_title(f"{population}: spikes without a partner in {ref} (dotted: first divergence)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.tick_params(labelsize=7)
-    return _png(fig)
+    return _finish(fig, ax, "unmatched spikes",
+                   f"{population}: spikes without a partner in {ref} (dotted: first divergence)")
 
 
 def traces(comparison, population: str, variable: str, backends: list[str], unit: str) -> str:
@@ -139,10 +141,5 @@ def trace_error(comparison, population: str, variable: str, backends: list[str],
         floor = np.maximum(errors.error_over_time, 1e-18)  # exact zeros on a log axis
         ax.semilogy(errors.times * 1e3, floor, color=_colour(backends, name), label=name, lw=1)
         drawn = True
-    ax.set_xlabel("time (ms)", fontsize=8)
-    ax.set_ylabel(f"max |error| ({unit})", fontsize=8)
-    ax.set_title(f"{population}.{variable}: error against the reference over time", fontsize=10)
-    if drawn:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.tick_params(labelsize=7)
-    return _png(fig)
+    return _finish(fig, ax, f"max |error| ({unit})",
+                   f"{population}.{variable}: error against the reference over time", legend=drawn)
