@@ -130,16 +130,22 @@ def test_validate_schema_backends_and_version():
     assert proc.returncode == 0 and proc.stdout.startswith("snnrun ")
 
 
+def _wait_for(condition, timeout: float = 60.0) -> bool:
+    """Poll ``condition`` every 50 ms until it is true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_killed_run_leaves_no_result_that_looks_complete(tmp_path):
     spec = tmp_path / "long.yaml"
     spec.write_text((SPECS / "cuba.yaml").read_text().replace("duration: 1 s", "duration: 30 s"))
     out = tmp_path / "out"
     proc = subprocess.Popen([SNNRUN, spec, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and not list((out / "cuba").glob(".*.partial")) if (out / "cuba").exists() else True:
-        time.sleep(0.05)
-        if time.time() > deadline:
-            break
+    assert _wait_for(lambda: list(out.glob("cuba/.*.partial"))), "the run never started writing"
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -154,9 +160,7 @@ def test_interrupt_removes_the_partial_folder(tmp_path):
     spec.write_text((SPECS / "cuba.yaml").read_text().replace("duration: 1 s", "duration: 30 s"))
     out = tmp_path / "out"
     proc = subprocess.Popen([SNNRUN, spec, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not ((out / "cuba").exists() and list((out / "cuba").iterdir())):
-        time.sleep(0.05)
+    assert _wait_for(lambda: list(out.glob("cuba/.*.partial"))), "the run never started writing"
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
