@@ -47,6 +47,37 @@ populations:
 {record}"""
 
 
+def psp_spec(model: str, weight: str, tau_syn_ms: float, receptor: str = "exc", delay: str = "1 ms",
+             spike_times: str = "[10 ms]") -> str:
+    """One cell (cm 0.25 nF, tau_m 20 ms, rest -70 mV, threshold 0 mV: never fires) receiving the spikes
+    of one spike_array source through one synapse; spikes of both, v and the synaptic current recorded
+    every step (dt 0.1 ms, 100 ms)."""
+    syn = f", tau_syn_exc: {tau_syn_ms} ms, tau_syn_inh: {tau_syn_ms} ms" if model != "lif_curr_delta" else ""
+    record_i = (f"  - {{population: cell, variable: i_syn_{receptor}, interval: 0.1 ms}}\n"
+                if model != "lif_curr_delta" else "")
+    return f"""
+snnrun: "1.0"
+name: psp
+simulation: {{duration: 100 ms, dt: 0.1 ms}}
+populations:
+  src:
+    size: 1
+    model: {{type: spike_array, params: {{spike_times: {spike_times}}}}}
+  cell:
+    size: 1
+    model:
+      type: {model}
+      params: {{cm: 0.25 nF, tau_m: 20 ms, v_rest: -70 mV, v_reset: -70 mV, v_thresh: 0 mV{syn}}}
+projections:
+  input: {{pre: src, post: cell, connect: {{rule: all_to_all}},
+           synapse: {{receptor: {receptor}, weight: {weight}, delay: {delay}}}}}
+record:
+  - {{population: cell, variable: spikes}}
+  - {{population: src, variable: spikes}}
+  - {{population: cell, variable: v, interval: 0.1 ms}}
+{record_i}"""
+
+
 @pytest.fixture
 def make_spec(tmp_path):
     def make(text: str, name: str = "spec.yaml"):

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import lif_spec, run_reference
+from conftest import lif_spec, psp_spec, run_reference
 
 E = math.e
 
@@ -49,33 +49,6 @@ def test_fi_curve_matches_closed_form_on_the_grid(make_spec, dt_ms):
         rate_continuous = 1.0 / (ref + t_cross)
         rate_grid = 1.0 / (period_steps * dt)
         assert abs(rate_grid - rate_continuous) <= rate_continuous ** 2 * dt
-
-
-def psp_spec(model: str, weight: str, tau_syn_ms: float, receptor="exc", delay="1 ms", tau_m_ms=20.0) -> str:
-    return f"""
-snnrun: "1.0"
-name: psp
-simulation: {{duration: 100 ms, dt: 0.1 ms}}
-populations:
-  src:
-    size: 1
-    model: {{type: spike_array, params: {{spike_times: [10 ms]}}}}
-  cell:
-    size: 1
-    model:
-      type: {model}
-      params: {{cm: 0.25 nF, tau_m: {tau_m_ms} ms, v_rest: -70 mV, v_reset: -70 mV, v_thresh: 0 mV
-               {', tau_syn_exc: ' + str(tau_syn_ms) + ' ms, tau_syn_inh: ' + str(tau_syn_ms) + ' ms' if model != 'lif_curr_delta' else ''}}}
-projections:
-  input:
-    pre: src
-    post: cell
-    connect: {{rule: all_to_all}}
-    synapse: {{receptor: {receptor}, weight: {weight}, delay: {delay}}}
-record:
-  - {{population: cell, variable: v, interval: 0.1 ms}}
-{'  - {population: cell, variable: i_syn_' + receptor + ', interval: 0.1 ms}' if model != 'lif_curr_delta' else ''}
-"""
 
 
 def exp_psp(t, w, cm, tau_m, tau_s):

@@ -21,16 +21,14 @@ a small network with an empty cache), in a temporary cache folder.
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import SPECS, lif_spec, spec_from_text
+from conftest import SPECS, lif_spec, psp_spec, spec_from_text
 from snnrun.adapters.brian2 import translation as tr
 from snnrun.adapters.brian2.adapter import CAPABILITIES, Brian2Adapter, codegen_target
 from snnrun.adapters.brian2.models import neuron_code
@@ -105,31 +103,8 @@ def test_fi_curve_and_refractoriness_match_the_reference(tmp_path, dt_ms, tau_re
     assert v[k + r + 1] > -0.065
 
 
-def psp_spec(model: str, weight: str, tau_syn_ms: float, delay: str, receptor: str = "exc") -> str:
-    syn = f", tau_syn_exc: {tau_syn_ms} ms, tau_syn_inh: {tau_syn_ms} ms" if model != "lif_curr_delta" else ""
-    record_i = (f"  - {{population: cell, variable: i_syn_{receptor}, interval: 0.1 ms}}\n"
-                if model != "lif_curr_delta" else "")
-    return f"""
-snnrun: "1.0"
-name: psp
-simulation: {{duration: 100 ms, dt: 0.1 ms}}
-populations:
-  src:
-    size: 1
-    model: {{type: spike_array, params: {{spike_times: [10 ms, 40 ms, 40.3 ms]}}}}
-  cell:
-    size: 1
-    model:
-      type: {model}
-      params: {{cm: 0.25 nF, tau_m: 20 ms, v_rest: -70 mV, v_reset: -70 mV, v_thresh: 0 mV{syn}}}
-projections:
-  input: {{pre: src, post: cell, connect: {{rule: all_to_all}},
-           synapse: {{receptor: {receptor}, weight: {weight}, delay: {delay}}}}}
-record:
-  - {{population: cell, variable: spikes}}
-  - {{population: src, variable: spikes}}
-  - {{population: cell, variable: v, interval: 0.1 ms}}
-{record_i}"""
+# three input spikes, two of them 0.3 ms apart: overlapping PSPs and a delivery inside one delay
+BRIAN2_PSP_SPIKES = "[10 ms, 40 ms, 40.3 ms]"
 
 
 @pytest.mark.parametrize("model,weight,tau_ms,delay,receptor", [
@@ -143,7 +118,8 @@ record:
 def test_postsynaptic_potentials_match_the_reference(tmp_path, model, weight, tau_ms, delay, receptor):
     """Source spikes through delays of 1 to 25 steps onto each synapse type; the input arrives at the
     stamp + delay on both backends (traces equal to V_ATOL, current traces to I_RTOL)."""
-    ref, b2, _ = run_both(spec_from_text(psp_spec(model, weight, tau_ms, delay, receptor), tmp_path))
+    spec = spec_from_text(psp_spec(model, weight, tau_ms, receptor, delay, BRIAN2_PSP_SPIKES), tmp_path)
+    ref, b2, _ = run_both(spec)
     assert_same_spikes(ref, b2)
     assert_same_traces(ref, b2)
     v = b2.traces[("cell", "v")].values[:, 0]
@@ -400,7 +376,8 @@ def test_runs_through_the_runner_in_a_worker_process(tmp_path):
     """snnrun.run forks a worker for brian2 (Brian2 keeps process-wide state); same spikes as reference."""
     from snnrun.execute import run
 
-    text = psp_spec("lif_curr_exp", "2 nA", 2.0, "1 ms").replace("v_thresh: 0 mV", "v_thresh: -65 mV")
+    text = psp_spec("lif_curr_exp", "2 nA", 2.0, "exc", "1 ms", BRIAN2_PSP_SPIKES)
+    text = text.replace("v_thresh: 0 mV", "v_thresh: -65 mV")
     spec = with_codegen(spec_from_text(text, tmp_path), "numpy")
     results = run(spec, backend=["reference", "brian2"], out=tmp_path / "out")
     ref, b2 = results["reference"], results["brian2"]
