@@ -157,24 +157,27 @@ def main() -> int:
         else:
             active.append(name)
 
+    def dropped(name: str, r: dict) -> bool:
+        """A command that exits non-zero is reported once and dropped from the rest of the benchmark."""
+        if r["returncode"] == 0:
+            return False
+        failed[name] = r["stderr_tail"]
+        print(f"FAIL {name} (exit {r['returncode']}), dropping it. stderr tail:\n{r['stderr_tail']}")
+        active.remove(name)
+        return True
+
     print("Warm-up: one untimed run of each command (compile caches, first imports)")
     for name in list(active):
         r = run_once(COMMANDS[name][0])
         print(f"  warm-up {name}: {r['wall_s']:.2f} s, exit {r['returncode']}, spikes={r['spikes']}")
-        if r["returncode"] != 0:
-            failed[name] = r["stderr_tail"]
-            print(f"FAIL {name} (exit {r['returncode']}), dropping it. stderr tail:\n{r['stderr_tail']}")
-            active.remove(name)
+        dropped(name, r)
 
     runs = {name: [] for name in active}
     for i in range(args.repeats):
         for name in list(active):
             r = run_once(COMMANDS[name][0])
             print(f"  run {i + 1}/{args.repeats} {name}: {r['wall_s']:.2f} s, {r['peak_mib']:.0f} MiB")
-            if r["returncode"] != 0:
-                failed[name] = r["stderr_tail"]
-                print(f"FAIL {name} (exit {r['returncode']}), dropping it. stderr tail:\n{r['stderr_tail']}")
-                active.remove(name)
+            if dropped(name, r):
                 del runs[name]
                 continue
             runs[name].append(r)
