@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from snnrun.adapters.reference.adapter import ReferenceAdapter
@@ -23,6 +24,18 @@ def spec_from_text(text: str, tmp_path: Path, name: str = "spec.yaml"):
 def run_reference(spec):
     """Draw the instance and run it on the reference engine; return the RunOutput."""
     return ReferenceAdapter().run(instantiate(spec))
+
+
+def assert_same_spikes(ref, other, backend: str = "the backend"):
+    """Two RunOutputs hold exactly the same spikes: same populations, neuron ids and stamps (the very same
+    floats, (step + 1) dt on both sides), in snnrun's dtypes (int64 ids, float64 seconds)."""
+    assert set(ref.spikes) == set(other.spikes)
+    for pop, (ids, times) in ref.spikes.items():
+        o_ids, o_times = other.spikes[pop]
+        assert o_ids.dtype == np.int64 and o_times.dtype == np.float64, pop
+        assert o_ids.size == ids.size, f"{pop}: {o_ids.size} spikes on {backend}, {ids.size} on the reference"
+        np.testing.assert_array_equal(o_ids, ids, err_msg=f"{pop}: neuron ids differ")
+        np.testing.assert_array_equal(o_times, times, err_msg=f"{pop}: spike stamps differ")
 
 
 def lif_spec(current_na, dt_ms: float = 0.1, tau_refrac_ms: float = 2.0, duration: str = "1 s",

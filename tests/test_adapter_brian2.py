@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SPECS, lif_spec, psp_spec, spec_from_text
+from conftest import SPECS, assert_same_spikes, lif_spec, psp_spec, spec_from_text
 from snnrun.adapters.brian2 import translation as tr
 from snnrun.adapters.brian2.adapter import CAPABILITIES, Brian2Adapter, codegen_target
 from snnrun.adapters.brian2.models import neuron_code
@@ -56,17 +56,6 @@ def run_both(spec, codegen: str = "numpy"):
     """(reference output, brian2 output, instance) for one drawn instance."""
     instance = instantiate(with_codegen(spec, codegen))
     return ReferenceAdapter().run(instance), Brian2Adapter().run(instance), instance
-
-
-def assert_same_spikes(ref, b2):
-    assert set(ref.spikes) == set(b2.spikes)
-    for pop, (ids, times) in ref.spikes.items():
-        b_ids, b_times = b2.spikes[pop]
-        assert b_ids.dtype == np.int64 and b_times.dtype == np.float64
-        assert b_ids.size == ids.size, f"{pop}: {b_ids.size} spikes on brian2, {ids.size} on the reference"
-        np.testing.assert_array_equal(b_ids, ids, err_msg=pop)
-        # same steps; and the stamps are the very same floats ((step + 1) * dt on both sides)
-        np.testing.assert_array_equal(b_times, times, err_msg=pop)
 
 
 def assert_same_traces(ref, b2):

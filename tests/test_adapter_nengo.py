@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import SPECS
+from conftest import SPECS, assert_same_spikes
 from snnrun.adapters.nengo import network as nengo_network
 from snnrun.adapters.nengo.adapter import CAPABILITIES, NengoAdapter
 from snnrun.adapters.nengo import translation as tr
@@ -34,14 +34,6 @@ def run_both(spec):
     """One instance, given to both backends; returns (reference output, nengo output, instance)."""
     instance = instantiate(spec)
     return ReferenceAdapter().run(instance), NengoAdapter().run(instance), instance
-
-
-def assert_same_spikes(ref, ngo):
-    assert set(ref.spikes) == set(ngo.spikes)
-    for pop, (ids, times) in ref.spikes.items():
-        n_ids, n_times = ngo.spikes[pop]
-        np.testing.assert_array_equal(n_ids, ids, err_msg=f"{pop}: neuron ids differ")
-        np.testing.assert_array_equal(n_times, times, err_msg=f"{pop}: spike stamps differ")
 
 
 def assert_same_traces(ref, ngo):
