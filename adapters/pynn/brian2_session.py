@@ -10,7 +10,7 @@
   Brian2 stamps t).
 - Refractoriness: Brian2 counts the spike's own step into the refractory period (integration resumes
   round(tau_refrac/dt) steps after the spike step; snnrun: one step later), so PyNN gets
-  ``tau_refrac + dt``.
+  ``(round(tau_refrac/dt) + 1) dt`` (this simulator's variant of the tables, translation.py).
 - Voltage jumps (lif_curr_delta): Brian2 applies synaptic effects after the threshold test, so a jump
   could only trigger a spike one step later, and PyNN's ``v += weight`` also acts on refractory neurons.
   These projections are native ``Synapses`` whose pathway runs before the threshold test with one step
