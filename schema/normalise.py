@@ -227,12 +227,15 @@ class _Normaliser:
         for name in ("tau_refrac", "rate"):
             if name in params and params[name] is not None and value_bounds(params[name])[0] < 0:
                 self.report(where(name), f"{name} must not be negative, {got(name)}")
-        reset, thresh = params.get("v_reset"), params.get("v_thresh")
-        if isinstance(reset, Quantity) and isinstance(thresh, Quantity) and reset.value >= thresh.value \
-                and mtype.name.startswith("lif"):
-            self.report(where("v_reset", "v_thresh"), f"v_reset ({format_quantity(reset.value, reset.dimension)}) "
-                                                      f"must be below v_thresh "
-                                                      f"({format_quantity(thresh.value, thresh.dimension)})")
+        # the reset must lie below the potential at which a spike is detected, or the neuron would spike
+        # in every step: v_spike where the model has one (AdEx's v_thresh, the exponential term's
+        # threshold, may lie below the reset), else v_thresh
+        spike_at = "v_spike" if "v_spike" in mtype.params else "v_thresh"
+        reset, thresh = params.get("v_reset"), params.get(spike_at)
+        if isinstance(reset, Quantity) and isinstance(thresh, Quantity) and reset.value >= thresh.value:
+            self.report(where("v_reset", spike_at), f"v_reset ({format_quantity(reset.value, reset.dimension)}) "
+                                                    f"must be below {spike_at} "
+                                                    f"({format_quantity(thresh.value, thresh.dimension)})")
         if mtype.name == "inhomogeneous_poisson" and params.get("times") and params.get("rates") is not None:
             if len(params["times"]) != len(params["rates"]):
                 self.report(where("rates"), "times and rates need the same length")

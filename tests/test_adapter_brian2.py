@@ -29,9 +29,8 @@ import numpy as np
 import pytest
 
 from conftest import SPECS, assert_same_spikes, lif_spec, psp_spec, spec_from_text
-from snnrun.adapters.brian2 import translation as tr
 from snnrun.adapters.brian2.adapter import CAPABILITIES, Brian2Adapter, codegen_target
-from snnrun.adapters.brian2.models import neuron_code
+from snnrun.adapters.brian2.models import MODELS, TRANSLATIONS, neuron_code
 from snnrun.adapters.brian2.plan import make_plan
 from snnrun.adapters.reference.adapter import ReferenceAdapter
 from snnrun.instance import instantiate
@@ -412,27 +411,31 @@ def test_a_brian2_failure_becomes_a_backend_error_naming_the_element(tmp_path, m
 
 # -- translation tables and capabilities -----------------------------------------------------------------
 
-SUPPORTED = sorted(tr.PARAMS)
+SUPPORTED = sorted(MODELS)
 
 
 @pytest.mark.parametrize("model", SUPPORTED)
 def test_every_parameter_and_state_variable_is_translated_and_round_trips(model):
-    mtype = cat.MODELS[model]
-    assert set(tr.PARAMS[model]) == set(mtype.params)
-    assert set(tr.STATE[model]) == set(mtype.state)
-    for name, param in mtype.params.items():
-        term = tr.param_term(model, name)
-        assert term.unit == tr.DIMENSION_UNIT[param.dimension], name
-        assert tr.spec_param(model, term.brian2) == name
-    for name, dimension in mtype.state.items():
-        term = tr.state_term(model, name)
-        assert term.unit == tr.DIMENSION_UNIT[dimension], name
-        assert tr.spec_state(model, term.brian2) == name
+    mtype, table = cat.MODELS[model], TRANSLATIONS[model]
+    # every name translated, each rename's Brian2 unit of the catalogue's dimension, nothing unsupported
+    assert table.undecided(mtype) == [] and not table.unsupported
+    assert table.translated() == set(mtype.params) | set(mtype.state)
+    rng = np.random.default_rng(2)
+    params = {name: rng.uniform(0.5, 2.0, 3) * 1e-3 for name in mtype.params}
+    params["tau_refrac"] = np.array([0.0, 1.0, 20.0]) * DT  # on the grid: the rule rounds to whole steps
+    back = table.reverse(table.forward(params, DT), params, DT)
+    assert set(back) == set(mtype.params)
+    for name in mtype.params:
+        np.testing.assert_allclose(back[name], params[name], rtol=1e-12, atol=1e-18, err_msg=name)
+    for name in mtype.state:
+        target, value = table.state_forward(name, 0.25)
+        assert table.state_reverse(name, value) == 0.25 and target == table.state_rule(name).target
     # the Brian2 names are the ones the model's equations use, with every parameter per neuron
-    code = neuron_code(model, {t.brian2 for t in tr.PARAMS[model].values()}, stimulus=True)
+    code = neuron_code(model, {rule.target for rule in table.params}, stimulus=True)
     text = "\n".join([code.equations, code.threshold, code.reset, code.refractory])
-    for term in list(tr.PARAMS[model].values()) + list(tr.STATE[model].values()):
-        assert term.brian2 in text, term
+    for rule in table.params + table.state:
+        assert rule.target in text, rule
+    assert code.method == "exact"  # stated by the membrane piece, never Brian2's automatic choice
 
 
 def test_capabilities_cover_the_reference_engine():

@@ -225,7 +225,7 @@ def test_nengo_builtin_lif_misses_the_reference_steps(monkeypatch):
         return nengo.LIF(tau_rc=float(tau_rc[0]), tau_ref=float(refractory_steps[0]) * instance.dt,
                          min_voltage=-np.inf, initial_state=initial_state)
 
-    monkeypatch.setattr(nengo_network, "ExactLIF", builtin)
+    monkeypatch.setitem(nengo_network.NEURON_TYPES, "ExactLIF", builtin)
     ref, ngo = ReferenceAdapter().run(instance), NengoAdapter().run(instance)
     (r_ids, r_t), (n_ids, n_t) = ref.spikes["cells"], ngo.spikes["cells"]
     firing = np.unique(r_ids)
@@ -237,11 +237,13 @@ def test_nengo_builtin_lif_misses_the_reference_steps(monkeypatch):
 
 def test_capabilities_and_translation_cover_every_parameter():
     neuron_models = {m for m in CAPABILITIES.models if not cat.MODELS[m].is_source}
-    assert neuron_models == set(tr.PARAM_RULES) == {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta"}
-    for model, rules in tr.PARAM_RULES.items():
-        assert set(rules) == set(cat.MODELS[model].params), model
+    assert neuron_models == set(tr.FAMILIES) == {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta"}
+    for model in tr.FAMILIES:
+        assert tr.TRANSLATIONS[model].undecided(cat.MODELS[model]) == [], model
+        assert tr.TRANSLATIONS[model].translated() == set(cat.MODELS[model].params) | set(cat.MODELS[model].state)
         assert CAPABILITIES.recordables[model] == frozenset(cat.MODELS[model].state)
-    assert {m for m in CAPABILITIES.models if cat.MODELS[m].is_source} == set(tr.SOURCE_RULES)
+    sources = {m for m in tr.TRANSLATIONS if cat.MODELS[m].is_source}
+    assert {m for m in CAPABILITIES.models if cat.MODELS[m].is_source} == sources
     assert CAPABILITIES.stimuli == frozenset(cat.STIMULI)
     assert set(CAPABILITIES.connection_rules) == set(cat.CONNECTION_RULES)
     for model in set(cat.MODELS) - set(CAPABILITIES.models):
@@ -255,14 +257,15 @@ def test_affine_map_and_its_reverse():
     params = {"cm": np.array([1e-9, 0.25e-9]), "tau_m": np.array([0.02, 0.01]), "v_rest": np.array([-0.065, -0.049]),
               "v_thresh": np.array([-0.05, -0.05]), "v_reset": np.array([-0.07, -0.06]),
               "tau_refrac": np.array([2e-3, 5e-3]), "i_offset": np.array([0.3e-9, 0.0])}
-    m = tr.lif_map(params, {"v": np.array([-0.066, -0.052])}, 1e-4)
-    np.testing.assert_allclose(m.to_x(params["v_reset"]), 0.0, atol=1e-15)
-    np.testing.assert_allclose(m.to_x(params["v_thresh"]), 1.0, rtol=1e-14)
-    np.testing.assert_allclose(m.to_v(m.x0), [-0.066, -0.052], rtol=1e-14)
+    m = tr.LIF.neurons("lif_curr_exp", params, {"v": np.array([-0.066, -0.052])}, 1e-4)
+    table = tr.TRANSLATIONS["lif_curr_exp"]
+    np.testing.assert_allclose(table.state_forward("v", params["v_reset"], params)[1], 0.0, atol=1e-15)
+    np.testing.assert_allclose(table.state_forward("v", params["v_thresh"], params)[1], 1.0, rtol=1e-14)
+    np.testing.assert_allclose(m.to_si("v", m.neuron_args["initial_state"]["voltage"]), [-0.066, -0.052], rtol=1e-14)
     current = np.array([0.5e-9, 0.1e-9])
     v_inf = params["v_rest"] + params["tau_m"] / params["cm"] * (params["i_offset"] + current)
-    np.testing.assert_allclose(m.to_v(m.bias + m.gain * current), v_inf, rtol=1e-14)
-    assert m.refractory_steps.tolist() == [20, 50]
+    np.testing.assert_allclose(m.to_si("v", m.bias + m.gain * current), v_inf, rtol=1e-14)
+    assert m.neuron_args["refractory_steps"].tolist() == [20, 50]
 
 
 UNSUPPORTED = """snnrun: "1.0"

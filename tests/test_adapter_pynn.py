@@ -345,22 +345,21 @@ def _pynn_standard_cell(name: str):
 def test_every_parameter_and_state_variable_is_translated_with_pynn_units(model):
     table = tr.TABLES[model]
     mtype = cat.MODELS[model]
-    assert set(table.params) == set(mtype.params), "every spec parameter translated or drawn, nothing else"
-    assert set(table.state) == set(mtype.state)
-    pynn_cell = _pynn_standard_cell(table.cell_type)
+    assert table.undecided(mtype) == [] and not table.unsupported
+    if mtype.is_source:
+        assert set(table.handled) == set(mtype.params) and not table.params, "drawn by snnrun, nothing else"
+        return
+    assert table.translated() == set(mtype.params) | set(mtype.state), "every spec name translated, nothing else"
+    pynn_cell = _pynn_standard_cell(table.target)
     declared = dict(pynn_cell.units)
-    for name, rule in table.params.items():
-        if rule == tr.DRAWN:
-            assert mtype.is_source
-            continue
-        assert rule.name in pynn_cell.default_parameters, f"{model}.{name} -> {rule.name} is not PyNN's"
-        unit_si, dimension = tr.UNITS[rule.unit]
-        assert rule.unit == declared[rule.name], f"{model}.{name}: {rule.unit} vs PyNN's {declared[rule.name]}"
-        assert dimension == mtype.params[name].dimension, f"{model}.{name}"
-    for name, rule in table.state.items():
-        assert rule.name in pynn_cell.default_initial_values or rule.name in pynn_cell.recordable
-        assert rule.unit == declared[rule.name]
-        assert tr.UNITS[rule.unit][1] == mtype.state[name]
+    for rule in table.params:
+        assert rule.is_rename and rule.target in pynn_cell.default_parameters, f"{model}.{rule.source} -> {rule.target}"
+        assert rule.unit == declared[rule.target], f"{model}.{rule.source}: {rule.unit} vs PyNN's {declared[rule.target]}"
+        assert table.units.dimension(rule.unit) == mtype.params[rule.source].dimension, f"{model}.{rule.source}"
+    for rule in table.state:
+        assert rule.target in pynn_cell.default_initial_values or rule.target in pynn_cell.recordable
+        assert rule.unit == declared[rule.target]
+        assert table.units.dimension(rule.unit) == mtype.state[rule.source]
 
 
 @pytest.mark.parametrize("model", sorted(tr.TABLES))
@@ -368,29 +367,53 @@ def test_translation_round_trips(model):
     table = tr.TABLES[model]
     rng = np.random.default_rng(1)
     params = {name: rng.uniform(0.5, 2.0, 4) * (1e-3 if cat.MODELS[model].params[name].dimension != Dimension.DIMENSIONLESS else 1)
-              for name, rule in table.params.items() if rule != tr.DRAWN}
-    pynn = tr.to_pynn(table, params)
-    assert set(pynn) == {table.params[k].name for k in params}
-    back = tr.from_pynn(table, pynn)
+              for name in table.parameters()}
+    pynn = table.forward(params)
+    assert set(pynn) == {rule.target for rule in table.params}
+    back = table.reverse(pynn)
     assert set(back) == set(params)
     for name in params:
         np.testing.assert_allclose(back[name], params[name], rtol=1e-15)
-    for var in table.state:
-        pynn_name, value = tr.state_to_pynn(table, var, 0.25)
-        assert tr.state_from_pynn(table, pynn_name, value)[0] == var
-        assert tr.state_from_pynn(table, pynn_name, value)[1] == pytest.approx(0.25, rel=1e-15)
+    for rule in table.state:
+        pynn_name, value = table.state_forward(rule.source, 0.25)
+        assert pynn_name == rule.target
+        assert table.state_reverse(rule.source, value) == pytest.approx(0.25, rel=1e-15)
+
+
+def _pynn_value(model: str, name: str, value_si: float) -> float:
+    (rule,) = [r for r in tr.TABLES[model].params if r.inputs == (name,)]
+    return float(rule.apply(tr.UNITS, {name: np.array([value_si])})[0])
 
 
 def test_units_are_scaled_as_declared():
-    table = tr.TABLES["lif_curr_exp"]
-    pynn = tr.to_pynn(table, {"cm": np.array([2e-10]), "tau_m": np.array([0.02]), "v_rest": np.array([-0.065]),
-                              "i_offset": np.array([1.5e-9])})
-    assert pynn["cm"][0] == pytest.approx(0.2) and pynn["tau_m"][0] == pytest.approx(20.0)
-    assert pynn["v_rest"][0] == pytest.approx(-65.0) and pynn["i_offset"][0] == pytest.approx(1.5)
-    assert tr.to_pynn(tr.TABLES["adex_cond_exp"], {"a": np.array([4e-9])})["a"][0] == pytest.approx(4.0)  # nS
-    assert tr.weight_to_pynn("current", np.array([16.2e-12]))[0] == pytest.approx(0.0162)  # nA
-    assert tr.weight_to_pynn("conductance", np.array([6e-9]))[0] == pytest.approx(0.006)  # uS
-    assert tr.weight_to_pynn("voltage", np.array([1.5e-3]))[0] == pytest.approx(1.5)  # mV
+    assert _pynn_value("lif_curr_exp", "cm", 2e-10) == pytest.approx(0.2)
+    assert _pynn_value("lif_curr_exp", "tau_m", 0.02) == pytest.approx(20.0)
+    assert _pynn_value("lif_curr_exp", "v_rest", -0.065) == pytest.approx(-65.0)
+    assert _pynn_value("lif_curr_exp", "i_offset", 1.5e-9) == pytest.approx(1.5)
+    assert _pynn_value("adex_cond_exp", "a", 4e-9) == pytest.approx(4.0)  # nS
+    one = np.array([0])
+    assert tr.TABLES["lif_curr_exp"].weight_values("exc", np.array([16.2e-12]), one, {})[0] == pytest.approx(0.0162)  # nA
+    assert tr.TABLES["lif_cond_exp"].weight_values("inh", np.array([6e-9]), one, {})[0] == pytest.approx(0.006)  # uS
+    assert tr.TABLES["lif_curr_delta"].weight_values("exc", np.array([1.5e-3]), one, {})[0] == pytest.approx(1.5)  # mV
+    assert tr.current_to_pynn(np.array([0.5e-9]))[0] == pytest.approx(0.5)
+
+
+def test_simulator_variants_of_the_tables():
+    """pyNN.brian2 gets Brian2's refractory period (round(tau_refrac/dt) + 1) dt; pyNN.neuron scales
+    exponential-current weights by the factor that makes NEURON's held current exact (1 elsewhere)."""
+    dt = 1e-4
+    params = {"cm": np.array([1e-9]), "tau_m": np.array([0.02]), "v_rest": np.array([-0.065]),
+              "v_thresh": np.array([-0.05]), "v_reset": np.array([-0.065]), "tau_refrac": np.array([2.04e-3]),
+              "i_offset": np.array([0.0]), "tau_syn_exc": np.array([0.005]), "tau_syn_inh": np.array([0.01])}
+    assert tr.TRANSLATIONS["pynn:brian2"]["lif_curr_exp"].forward(params, dt)["tau_refrac"][0] == pytest.approx(2.1)
+    assert tr.TRANSLATIONS["pynn:nest"]["lif_curr_exp"].forward(params, dt)["tau_refrac"][0] == pytest.approx(2.04)
+    one = np.array([0])
+    plain = tr.TRANSLATIONS["pynn:nest"]["lif_curr_exp"].weight_values("exc", np.array([1e-9]), one, params, dt)[0]
+    scaled = tr.TRANSLATIONS["pynn:neuron"]["lif_curr_exp"].weight_values("exc", np.array([1e-9]), one, params, dt)[0]
+    # the factor P21 cm (1 + h/(2 tau_m)) / h is 1 - h/(2 tau_syn) to first order in h (the second-order
+    # terms are 6e-5 relative here, hence rel=2e-4)
+    assert plain == pytest.approx(1.0) and scaled == pytest.approx(1 - dt / (2 * 0.005), rel=2e-4)
+    assert tr.TRANSLATIONS["pynn:neuron"]["lif_curr_alpha"] is tr.TABLES["lif_curr_alpha"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -398,7 +421,7 @@ def test_declared_capabilities_are_backed_by_tables(backend):
     capabilities = ADAPTERS[backend].capabilities
     for model in capabilities.models:
         assert model in tr.TABLES
-        assert capabilities.recordables.get(model, frozenset()) <= set(tr.TABLES[model].state)
+        assert capabilities.recordables.get(model, frozenset()) <= {rule.source for rule in tr.TABLES[model].state}
     for model in set(cat.MODELS) - set(capabilities.models):
         assert capabilities.reason(model) != "not implemented", f"{backend}: say why {model} is unsupported"
 

@@ -16,8 +16,7 @@ import numpy as np
 
 from ...schema.errors import BackendError
 from ..base import Trace
-from .models import CLAMP_CODE, PATHWAY_WHEN, group_code, on_pre_code
-from .translation import HIDDEN_STATE, PARAMS, STATE
+from .models import PATHWAY_WHEN, TRANSLATIONS, group_code, hidden_state
 
 
 class BuildError(Exception):
@@ -54,10 +53,6 @@ def _unit(b2, name: str):
     return unit
 
 
-def _param_units(model: str) -> dict[str, str]:
-    return {t.brian2: t.unit for t in PARAMS[model].values()}
-
-
 def _clock_class(b2):
     """A Clock class whose instances hash by creation order within this build.
 
@@ -81,8 +76,9 @@ def _clock_class(b2):
     return OrderedClock
 
 
-def build_network(b2, plan, method) -> Built:
-    """Create every Brian2 object of ``plan``; ``method`` is the state-update method for linear models."""
+def build_network(b2, plan, exact) -> Built:
+    """Create every Brian2 object of ``plan``; ``exact`` is the state-update method used where a model's
+    membrane states ``exact`` (Brian2's own, or the adapter's cached copy of it)."""
     second = b2.second
     clock_class = _clock_class(b2)
     clock = clock_class(dt=plan.dt * second, name="snn_clock")
@@ -94,7 +90,7 @@ def build_network(b2, plan, method) -> Built:
     for g in plan.groups.values():
         path = ("populations", next(iter(g.members)), "model")
         try:
-            groups[g.name] = _neuron_group(b2, g, method, clock)
+            groups[g.name] = _neuron_group(b2, g, exact, clock)
         except Exception as exc:
             raise BuildError(path, exc) from exc
         objects.append(groups[g.name])
@@ -123,29 +119,31 @@ def build_network(b2, plan, method) -> Built:
     return built
 
 
-def _neuron_group(b2, g, method, clock):
+def _neuron_group(b2, g, exact, clock):
     code = group_code(g)
-    units = _param_units(g.model)
+    table = TRANSLATIONS[g.model]
+    units = {rule.target: rule.unit for rule in table.params}
     namespace = {name: value * _unit(b2, units[name]) for name, value in g.constants.items()}
     if g.stimulus is not None:
         namespace["stimulus_table"] = b2.TimedArray(g.stimulus.values * b2.amp, dt=g.stimulus.every * clock.dt,
                                                     name=_identifier(f"stimulus_{g.name}"))
     group = b2.NeuronGroup(g.size, code.equations, threshold=code.threshold, reset=code.reset,
-                           refractory=code.refractory, method=method, namespace=namespace, clock=clock,
+                           refractory=code.refractory, method=exact if code.method == "exact" else code.method,
+                           namespace=namespace, clock=clock,
                            name=_identifier(g.name))
     for name, values in g.arrays.items():
         setattr(group, name, values * _unit(b2, units[name]))
-    state_units = {t.brian2: t.unit for t in STATE[g.model].values()}
+    state_units = {rule.target: rule.unit for rule in table.state}
     for name, values in g.initial.items():
         setattr(group, name, values * _unit(b2, state_units[name]))
-    for name in HIDDEN_STATE.get(g.model, {}):
-        setattr(group, name, np.zeros(g.size) * _unit(b2, HIDDEN_STATE[g.model][name]))
+    for name, unit in hidden_state(g.model).items():
+        setattr(group, name, np.zeros(g.size) * _unit(b2, unit))
     if g.stimulus is not None:
         group.stim_column = g.stimulus.column
-    if code.clamp:
+    if code.clamp is not None:
         # after the state update (order 0 of the same slot), before synapses and threshold; a
         # run_regularly operation is one of the group's contained objects, so it joins the Network with it
-        group.run_regularly(CLAMP_CODE, when="groups", order=1, name=_identifier(f"clamp_{g.name}"))
+        group.run_regularly(code.clamp, when="groups", order=1, name=_identifier(f"clamp_{g.name}"))
     return group
 
 
@@ -164,7 +162,7 @@ def _synapses(b2, plan, syn, groups, sources, clock):
     model = "" if uniform_w else f"w : {syn.weight_unit} (constant)"
     namespace = {"w": syn.weight * unit} if uniform_w else {}
     kwargs = {"delay": syn.delay * plan.dt * second} if uniform_d else {}
-    s = b2.Synapses(source, target, model=model, on_pre=on_pre_code(syn.target), namespace=namespace,
+    s = b2.Synapses(source, target, model=model, on_pre=syn.on_pre, namespace=namespace,
                     clock=clock, name=_identifier(syn.name), **kwargs)
     s.connect(i=syn.i, j=syn.j)
     if not uniform_w:

@@ -87,8 +87,8 @@ class CachedExact:
 
 
 def structure_hash(plan, codegen: str) -> str:
-    """Hash of what ends up in cpp_standalone's generated code: object kinds, sizes, equations and
-    inlined constants; not the arrays (connectivity, weights, initial values, spike times), which
+    """Hash of what ends up in cpp_standalone's generated code: object kinds, sizes, equations, their
+    state-update methods, on_pre statements and inlined constants; not the arrays (connectivity, weights, initial values, spike times), which
     Brian2 stores as data files. Two networks differing only in those arrays share one build."""
     from .models import group_code
 
@@ -96,12 +96,13 @@ def structure_hash(plan, codegen: str) -> str:
            "synapses": [], "probes": []}
     for g in plan.groups.values():
         code = group_code(g)
-        doc["groups"].append([g.name, g.size, code.equations, sorted(g.constants.items()), g.record_spikes,
+        doc["groups"].append([g.name, g.size, code.equations, code.method, sorted(g.constants.items()),
+                              g.record_spikes,
                               None if g.stimulus is None else list(g.stimulus.values.shape) + [g.stimulus.every]])
     for s in plan.sources.values():
         doc["sources"].append([s.name, s.size])
     for s in plan.synapses:
-        doc["synapses"].append([s.name, s.pre, s.post_group, s.target,
+        doc["synapses"].append([s.name, s.pre, s.post_group, s.target, s.on_pre,
                                 "array" if not isinstance(s.weight, float) else s.weight,
                                 "array" if not isinstance(s.delay, int) else s.delay])
     for p in plan.probes:

@@ -1,5 +1,6 @@
-"""The supported models written in Brian2's equation language, and the schedule that makes Brian2 follow
-schema/semantics.md. Text only: nothing here imports Brian2.
+"""The supported models as Brian2 equations composed from a membrane and a synapse-kinetics piece
+(:mod:`.pieces`), and the schedule that makes Brian2 follow schema/semantics.md. Text only: nothing
+here imports Brian2.
 
 Brian2's default schedule runs, in each step starting at ``t = k dt``: ``start`` (StateMonitor: samples
 the state at ``k dt``), ``groups`` (integration over ``(k dt, (k+1) dt]``), ``thresholds``,
@@ -19,88 +20,105 @@ Linear dynamics are integrated with ``method='exact'`` (sympy's closed form). Th
 ``tau_syn - tau_m``, with ``int(not_refractory)`` inside the symbols, so for a receptor whose tau_syn equals
 tau_m over the whole group the equations say so (``tau_m`` in place of ``tau_syn``) and v is integrated
 without ``(unless refractory)``: refractoriness then clamps v with a ``run_regularly`` operation after the
-integration (:data:`CLAMP_CODE`), the same arithmetic effect.
+integration (the membrane's ``clamp`` code), the same arithmetic effect.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping, Optional
 
-from . import translation as tr
+from ..translation import Translation
+from .pieces import CURRENT_ALPHA, CURRENT_EXP, LIF, SUFFIX, UNITS, VOLTAGE_DELTA, Membrane, SynapseKinetics
 
 #: Brian2 scheduling slot of every synaptic pathway (see the module docstring)
 PATHWAY_WHEN = "before_thresholds"
-#: the clamp of singular groups: a select written as arithmetic (v * 1 + V_reset * 0 is v exactly)
-CLAMP_CODE = "v = v * int(not_refractory) + V_reset * (1 - int(not_refractory))"
 
-THRESHOLD = "v >= V_th"  # the reference spikes at v >= v_thresh (Brian2 examples often use >)
-RESET = "v = V_reset"
-REFRACTORY = "t_ref"
+
+@dataclass(frozen=True)
+class Brian2Model:
+    """A spec model type as a membrane piece and a synapse-kinetics piece."""
+
+    membrane: Membrane
+    synapses: SynapseKinetics
+
+    def translation(self, model: str) -> Translation:
+        return Translation(model, f"{self.membrane.name} + {self.synapses.name}", UNITS,
+                           params=self.membrane.params + self.synapses.params,
+                           state=self.membrane.state + self.synapses.state,
+                           weights=self.synapses.weights)
+
+
+#: spec model type -> its pieces: adding a model family is a piece (pieces.py) and a line here
+MODELS: Mapping[str, Brian2Model] = MappingProxyType({
+    "lif_curr_exp": Brian2Model(LIF, CURRENT_EXP),
+    "lif_curr_alpha": Brian2Model(LIF, CURRENT_ALPHA),
+    "lif_curr_delta": Brian2Model(LIF, VOLTAGE_DELTA),
+})
+
+#: spec model type -> its translation table
+TRANSLATIONS: Mapping[str, Translation] = MappingProxyType({m: pieces.translation(m) for m, pieces in MODELS.items()})
 
 
 @dataclass(frozen=True)
 class ModelCode:
-    """Everything a NeuronGroup needs: ``equations`` (Brian2 text), threshold, reset, refractory, and
-    ``clamp``: run CLAMP_CODE after integration (singular groups only)."""
+    """Everything a NeuronGroup needs: ``equations`` (Brian2 text), threshold, reset, refractory (False:
+    none), the state-update ``method``, and ``clamp``: code to run right after integration (None: none)."""
 
     equations: str
     threshold: str
     reset: str
-    refractory: str
-    clamp: bool
-
-
-def _declarations(model: str, arrays: set[str]) -> list[str]:
-    """Per-neuron parameters are declared in the equations; uniform ones come from the namespace."""
-    out = []
-    for term in tr.PARAMS[model].values():
-        if term.brian2 in arrays:
-            out.append(f"{term.brian2} : {term.unit} (constant)")
-    return out
+    refractory: str | bool
+    method: str
+    clamp: Optional[str]
 
 
 def neuron_code(model: str, arrays: set[str], singular: tuple[str, ...] = (), stimulus: bool = False,
                 offset: bool = True) -> ModelCode:
     """Brian2 equations of ``model``; ``arrays``: Brian2 names of per-neuron parameters; ``singular``:
-    receptors whose tau_syn equals tau_m group-wide; ``stimulus``: add the TimedArray current;
-    ``offset``: add I_offset (left out when it is 0 A for the whole group: sympy's exact solution is
-    then the one of a hand-written model, found faster, and the step has one term less)."""
-    drive = (["I_offset"] if offset else []) + (["I_stim"] if stimulus else [])
-    lines: list[str] = []
-    if model == "lif_curr_delta":
-        currents = drive
-    else:
-        currents = ["I_syn_e", "I_syn_i"] + drive
-    flag = "" if singular else " (unless refractory)"
-    drive_term = f" + ({' + '.join(currents)})/Cm" if currents else ""
-    lines.append(f"dv/dt = (V_rest - v)/tau_m{drive_term} : volt{flag}")
-    for receptor, x in (("exc", "e"), ("inh", "i")):
-        if model == "lif_curr_delta":
-            break
-        tau = "tau_m" if receptor in singular else f"tau_syn_{x}"
-        if model == "lif_curr_exp":
-            lines.append(f"dI_syn_{x}/dt = -I_syn_{x}/{tau} : amp")
-        else:  # alpha: two linear states per receptor, a spike adds w e / tau_syn to the drive y
-            lines.append(f"dI_syn_{x}/dt = y_{x} - I_syn_{x}/{tau} : amp")
-            lines.append(f"dy_{x}/dt = -y_{x}/{tau} : amp/second")
+    receptors whose synaptic time constant equals the membrane's group-wide; ``stimulus``: add the
+    TimedArray current; ``offset``: add the membrane's constant current (left out when it is 0 A for the
+    whole group: sympy's exact solution is then the one of a hand-written model, found faster, and the
+    step has one term less)."""
+    membrane, synapses = MODELS[model].membrane, MODELS[model].synapses
+    receptors = tuple(synapses.time_constants) if synapses.current else ()
+    drive = ([membrane.offset] if offset and membrane.offset else []) + (["I_stim"] if stimulus else [])
+    currents = [synapses.current.format(x=SUFFIX[r]) for r in receptors] + drive
+    clamped = bool(singular) and membrane.clamp is not None
+    lines = membrane.lines(currents, unless_refractory=membrane.refractory is not None and not clamped)
+    for receptor in receptors:
+        if receptor in singular:
+            tau = membrane.brian2_name(membrane.time_constant)
+        else:
+            tau = synapses.brian2_time_constant(receptor)
+        lines += synapses.lines(receptor, tau)
     if stimulus:
         lines.append("I_stim = stimulus_table(t, stim_column) : amp")
         lines.append("stim_column : integer (constant)")
-    lines += _declarations(model, arrays)
-    return ModelCode("\n".join(lines) + "\n", THRESHOLD, RESET, REFRACTORY, clamp=bool(singular))
+    # per-neuron parameters are declared in the equations; uniform ones come from the namespace
+    lines += [f"{rule.target} : {rule.unit} (constant)" for rule in TRANSLATIONS[model].params if rule.target in arrays]
+    return ModelCode("\n".join(lines) + "\n", membrane.threshold, membrane.reset, membrane.refractory or False,
+                     membrane.method, membrane.clamp if clamped else None)
 
 
 def group_code(group) -> ModelCode:
     """The ModelCode of a :class:`~.plan.GroupPlan`."""
-    offset = group.constants.get("I_offset") != 0.0
+    name = MODELS[group.model].membrane.offset
+    offset = name is not None and group.constants.get(name) != 0.0
     return neuron_code(group.model, set(group.arrays), group.singular, group.stimulus is not None, offset)
 
 
-def on_pre_code(target: str) -> str:
-    """on_pre statement adding a synapse's weight ``w`` (per synapse or a namespace constant) to ``target``.
-
-    A voltage jump is discarded while the target is refractory, as in the reference's clamp.
-    """
-    if target == "v":
-        return "v_post += w * int(not_refractory_post)"
+def on_pre_code(model: str, receptor: str) -> str:
+    """on_pre statement adding a synapse's weight ``w`` (per synapse or a namespace constant) to the
+    receptor's target; a voltage jump onto a refractory membrane is discarded, as in the reference."""
+    pieces = MODELS[model]
+    target = pieces.synapses.weights[receptor].target
+    if pieces.synapses.voltage_jump and pieces.membrane.refractory is not None:
+        return f"{target}_post += w * int(not_refractory_post)"
     return f"{target}_post += w"
+
+
+def hidden_state(model: str) -> Mapping[str, str]:
+    """Brian2-only state of ``model`` (name -> unit), set to 0 at the start."""
+    return MODELS[model].synapses.hidden

@@ -11,7 +11,11 @@ numbers, so they can be tested without Brian2 (see models.py for the schedule th
 - a synapse of ``d`` steps gets the Brian2 delay ``(d - 1) dt``: its pathway runs after the neurons'
   integration and before the threshold, and it reads the source's spikes of the previous step;
 - a source stamp ``s dt`` is emitted by the SpikeGeneratorGroup at time ``(s - 1) dt`` (step s - 1);
-- ``tau_refrac`` of ``R`` steps becomes the Brian2 refractory period ``(R + 1) dt``.
+- ``tau_refrac`` of ``R`` steps becomes the Brian2 refractory period ``(R + 1) dt`` (the LIF membrane's
+  translation rule, pieces.py).
+
+What a model has (parameters, synaptic time constants, weight targets) comes from its pieces and their
+translation tables; nothing here names a model type or parameter.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import translation as tr
+from .models import MODELS, TRANSLATIONS, on_pre_code
 
 #: relative distance from tau_m below which Brian2's exact solution of an exponential or alpha synapse
 #: loses its accuracy (it divides by tau_syn - tau_m); see models.py
@@ -90,6 +94,7 @@ class SynapsesPlan:
     weight: float | np.ndarray
     delay: int | np.ndarray
     weight_unit: str
+    on_pre: str
 
 
 @dataclass
@@ -122,16 +127,6 @@ def _uniform(values: np.ndarray) -> bool:
     return values.size > 0 and bool(np.all(values == values[0]))
 
 
-def refractory_period(tau_refrac: np.ndarray, dt: float) -> np.ndarray:
-    """Brian2 refractory length (s) that clamps exactly ``round(tau_refrac/dt)`` steps like the reference.
-
-    Brian2 lets a neuron that spiked in step k integrate again in the first step k + m with
-    ``m >= round(refractory/dt)``; the reference resumes in step k + 1 + R. Hence ``(R + 1) dt``.
-    """
-    steps = np.rint(np.asarray(tau_refrac, float) / dt).astype(np.int64)
-    return (steps + 1) * dt
-
-
 def make_plan(instance) -> Plan:
     """Lay out the Brian2 network for a drawn NetworkInstance (see the module docstring)."""
     plan = Plan(instance.dt, instance.n_steps)
@@ -155,47 +150,49 @@ def _plan_groups(instance, plan: Plan, recorded: set[str]) -> None:
             members[pop.name] = (offset, pop.size)
             plan.member_of[pop.name] = model
             offset += pop.size
+        table = TRANSLATIONS[model]
         spec_params = {k: np.concatenate([np.broadcast_to(np.asarray(p.params[k], float), p.size) for p in pops])
-                       for k in tr.PARAMS[model]}
-        spec_params["tau_refrac"] = refractory_period(spec_params["tau_refrac"], plan.dt)
-        singular = []
-        for receptor, key in (("exc", "tau_syn_exc"), ("inh", "tau_syn_inh")):
-            if key not in spec_params:
-                continue
-            tau_s, tau_m = spec_params[key], spec_params["tau_m"]
-            if _uniform(tau_s) and _uniform(tau_m) and tau_s[0] == tau_m[0]:
-                singular.append(receptor)  # exact: the equations use tau_m for this receptor (models.py)
-                continue
-            near = np.abs(tau_s - tau_m) < SINGULAR_RTOL * tau_m
-            if near.any():
-                # Brian2's closed form divides by (tau_syn - tau_m): move those neurons just far enough
-                # that the cancellation error and the change of the kernel are both about 1e-6 relative
-                tau_s = np.where(near, tau_m * (1 + SINGULAR_RTOL), tau_s)
-                spec_params[key] = tau_s
-                plan.warnings.append(
-                    f"brian2: {int(near.sum())} neuron(s) of model type {model} have {key} equal (or within "
-                    f"{SINGULAR_RTOL:g} relative) to tau_m; Brian2's exact solution is singular there, so "
-                    f"{key} was set to tau_m (1 + {SINGULAR_RTOL:g}) for them")
+                       for k in table.parameters()}
+        singular = _singular_receptors(model, spec_params, plan)
         constants, arrays = {}, {}
-        for name, values in spec_params.items():
-            b2 = tr.param_term(model, name).brian2
+        for name, values in table.forward(spec_params, plan.dt).items():
             if _uniform(values):
-                constants[b2] = float(values[0])
+                constants[name] = float(values[0])
             else:
-                arrays[b2] = values
+                arrays[name] = values
         initial = {}
-        for var, term in tr.STATE[model].items():
-            parts = []
-            for pop in pops:
-                if var in pop.initial:
-                    parts.append(np.broadcast_to(np.asarray(pop.initial[var], float), pop.size))
-                elif var == "v":
-                    parts.append(np.broadcast_to(np.asarray(pop.params["v_rest"], float), pop.size))
-                else:
-                    parts.append(np.zeros(pop.size))
-            initial[term.brian2] = np.concatenate(parts)
+        for rule in table.state:
+            # normalise gives every initial value of the catalogue a default, so each population has it
+            values = np.concatenate([np.broadcast_to(np.asarray(p.initial[rule.source], float), p.size) for p in pops])
+            initial[rule.target] = table.state_forward(rule.source, values)[1]
         plan.groups[model] = GroupPlan(model, model, offset, members, constants, arrays, initial, tuple(singular),
                                        record_spikes=any(p.name in recorded for p in pops))
+
+
+def _singular_receptors(model: str, spec_params: dict[str, np.ndarray], plan: Plan) -> list[str]:
+    """Receptors whose synaptic time constant equals the membrane's for the whole group (their equations
+    then use the membrane's, models.py); neurons within SINGULAR_RTOL of it in a mixed group are moved
+    away from it in ``spec_params``, with a warning."""
+    membrane, synapses = MODELS[model].membrane, MODELS[model].synapses
+    if membrane.time_constant is None:
+        return []
+    singular = []
+    tau_m = spec_params[membrane.time_constant]
+    for receptor, key in synapses.time_constants.items():
+        tau_s = spec_params[key]
+        if _uniform(tau_s) and _uniform(tau_m) and tau_s[0] == tau_m[0]:
+            singular.append(receptor)  # exact: the equations use tau_m for this receptor (models.py)
+            continue
+        near = np.abs(tau_s - tau_m) < SINGULAR_RTOL * tau_m
+        if near.any():
+            # Brian2's closed form divides by (tau_syn - tau_m): move those neurons just far enough
+            # that the cancellation error and the change of the kernel are both about 1e-6 relative
+            spec_params[key] = np.where(near, tau_m * (1 + SINGULAR_RTOL), tau_s)
+            plan.warnings.append(
+                f"brian2: {int(near.sum())} neuron(s) of model type {model} have {key} equal (or within "
+                f"{SINGULAR_RTOL:g} relative) to {membrane.time_constant}; Brian2's exact solution is singular "
+                f"there, so {key} was set to {membrane.time_constant} (1 + {SINGULAR_RTOL:g}) for them")
+    return singular
 
 
 def _plan_sources(instance, plan: Plan, recorded: set[str]) -> None:
@@ -217,29 +214,26 @@ def _plan_synapses(instance, plan: Plan) -> None:
             continue
         group = plan.groups[plan.member_of[proj.post_population]]
         offset = group.members[proj.post_population][0]
-        target = tr.RECEPTOR_TARGET[group.model][proj.receptor]
-        weight = np.asarray(proj.weight, float)
-        if group.model == "lif_curr_alpha":
-            # the drive y jumps by w e / tau_syn, so the current peaks at w (PyNN's convention); the same
-            # expression as the reference engine's, so the scaled weights are the same floats
-            key = "tau_syn_exc" if proj.receptor == "exc" else "tau_syn_inh"
-            tau = _spec_values(instance, proj.post_population, key)
-            weight = weight * (math.e / tau[proj.post])
-        merged.setdefault((proj.pre_population, group.name, target), []).append(
-            (proj.name, proj.pre, proj.post + offset, weight, proj.delay_steps - 1))
+        rule = TRANSLATIONS[group.model].weights[proj.receptor]
+        # the unscaled spec values of the post population (a weight factor such as the alpha drive's
+        # e / tau_syn uses them, not the singular-adjusted ones)
+        weight = TRANSLATIONS[group.model].weight_values(
+            proj.receptor, proj.weight, proj.post, _spec_values(instance, proj.post_population), plan.dt)
+        merged.setdefault((proj.pre_population, group.name, rule.target), []).append(
+            (proj.name, proj.pre, proj.post + offset, weight, proj.delay_steps - 1, rule.unit,
+             on_pre_code(group.model, proj.receptor)))
     for n, ((pre, gname, target), parts) in enumerate(merged.items()):
         i, j, w, d = (np.concatenate([p[k] for p in parts]) for k in range(1, 5))
-        unit = "volt" if target == "v" else ("amp" if target.startswith("I_") else "amp/second")
         plan.synapses.append(SynapsesPlan(
             name=f"syn{n}_{pre}_to_{gname}_{target}", pre=pre, post_group=gname, target=target,
             projections=tuple(p[0] for p in parts), i=i.astype(np.int64), j=j.astype(np.int64),
             weight=float(w[0]) if _uniform(w) else w, delay=int(d[0]) if _uniform(d) else d.astype(np.int64),
-            weight_unit=unit))
+            weight_unit=parts[0][5], on_pre=parts[0][6]))
 
 
-def _spec_values(instance, population: str, name: str) -> np.ndarray:
+def _spec_values(instance, population: str) -> dict[str, np.ndarray]:
     pop = instance.populations[population]
-    return np.broadcast_to(np.asarray(pop.params[name], float), pop.size)
+    return {k: np.broadcast_to(np.asarray(v, float), pop.size) for k, v in pop.params.items()}
 
 
 def _plan_stimuli(instance, plan: Plan) -> None:
@@ -294,5 +288,5 @@ def _plan_probes(instance, plan: Plan) -> None:
         local = np.arange(size) if rec.neurons is None else np.asarray(rec.neurons, np.int64)
         every = max(1, int(round((rec.interval or plan.dt) / plan.dt)))
         plan.probes.append(ProbePlan(rec.population, rec.variable, gname,
-                                     tr.state_term(group.model, rec.variable).brian2,
+                                     TRANSLATIONS[group.model].state_rule(rec.variable).target,
                                      local + offset, local, every))

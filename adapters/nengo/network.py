@@ -1,7 +1,8 @@
 """Build a nengo Network from snnrun's NetworkInstance (imports nengo; used inside NengoAdapter.run).
 
-- LIF population -> ``nengo.Ensemble(size, 1, neuron_type=ExactLIF, gain, bias)`` used through
-  ``.neurons``, with the affine map of translation.py (gain per ampere, bias = rest and i_offset).
+- neuron population -> ``nengo.Ensemble(size, 1, neuron_type, gain, bias)`` used through ``.neurons``,
+  with the map of its model family (translation.py; LIF: ExactLIF, gain per ampere, bias = rest and
+  i_offset).
 - spike source -> ``nengo.Node(SpikeTrainSource)`` replaying the drawn stamps.
 - projection -> one ``nengo.Connection(pre, post.neurons)`` with a :class:`DelayedSparse` transform
   (explicit synapses and delays) and the post model's synapse: :class:`ExpCurrent`,
@@ -21,7 +22,7 @@ import nengo
 import numpy as np
 
 from . import translation as tr
-from .neurons import ExactLIF
+from .neurons import NEURON_TYPES
 from .processes import InitialCurrent, SpikeTrainSource, StimulusCurrent, stimulus_events
 from .recording import SpikeLog, SynapseStateProbe, sample_every
 from .synapses import AlphaCurrent, ExpCurrent
@@ -70,10 +71,11 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
                 outputs[name] = nengo.Node(SpikeTrainSource(pop.spikes.indptr, pop.spikes.steps, dt, n_steps),
                                            size_out=pop.size, label=name)
                 continue
-            m = tr.lif_map(pop.params, pop.initial, dt)
+            family = tr.FAMILIES[pop.type]
+            m = family.neurons(pop.type, pop.params, pop.initial, dt)
             maps[name] = m
             ens = nengo.Ensemble(pop.size, 1, label=name, gain=m.gain, bias=m.bias,
-                                 neuron_type=ExactLIF(m.tau_rc, m.refractory_steps, initial_state={"voltage": m.x0}))
+                                 neuron_type=NEURON_TYPES[family.neuron_type](**m.neuron_args))
             ensembles[name] = ens
             outputs[name] = ens.neurons
 
@@ -82,7 +84,7 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
             post = pops[proj.post_population]
             key = (proj.post_population, proj.receptor)
             if key not in syn_maps:
-                syn_maps[key] = tr.synapse_map(post.type, proj.receptor, post.params, dt)
+                syn_maps[key] = tr.FAMILIES[post.type].synapse(post.type, proj.receptor, post.params, dt)
             smap = syn_maps[key]
             if proj.size == 0:
                 continue
@@ -135,36 +137,38 @@ def _initial_currents(instance, ensembles, syn_maps, dt, where) -> dict:
     out = {}
     for name, ens in ensembles.items():
         pop = instance.populations[name]
-        for receptor in ("exc", "inh"):
-            i0 = pop.initial.get("i_syn_" + receptor)
+        family = tr.FAMILIES[pop.type]
+        for variable, receptor in family.synapse_state.items():
+            i0 = pop.initial.get(variable)
             if i0 is None or not np.any(i0):
                 continue
-            where.path = ("populations", name, "initial", "i_syn_" + receptor)
+            where.path = ("populations", name, "initial", variable)
             key = (name, receptor)
             if key not in syn_maps:
-                syn_maps[key] = tr.synapse_map(pop.type, receptor, pop.params, dt)
+                syn_maps[key] = family.synapse(pop.type, receptor, pop.params, dt)
             smap = syn_maps[key]
             # the reference starts the alpha drive y at 0, so i decays purely: i0 decay**k
             factor = smap.weight_scale if smap.kind == "exp" else smap.c_i
             node = nengo.Node(InitialCurrent(np.broadcast_to(factor, pop.size) * i0, smap.decay, dt),
-                              size_out=pop.size, label=f"{name}.initial_i_syn_{receptor}")
+                              size_out=pop.size, label=f"{name}.initial_{variable}")
             nengo.Connection(node, ens.neurons, synapse=None)
             out[key] = (np.asarray(i0, float), smap.decay)
     return out
 
 
-def _trace(rec, pop, ens, m: tr.LifMap, connections, decaying, dt, n_steps) -> TraceProbe:
+def _trace(rec, pop, ens, m: tr.NeuronMap, connections, decaying, dt, n_steps) -> TraceProbe:
     every = int(round((rec.interval or dt) / dt))
     neurons = np.arange(pop.size) if rec.neurons is None else np.asarray(rec.neurons, np.int64)
     s, sampled, grid = sample_every(every, dt, n_steps)
     view = ens.neurons if rec.neurons is None else ens.neurons[neurons]
-    if rec.variable == "v":
-        initial = np.asarray(pop.initial.get("v", pop.params["v_rest"]), float)[neurons]
-        probe = nengo.Probe(view, "voltage", sample_every=s)
-        trace = TraceProbe(rec.population, "v", neurons, grid, sampled, initial)
-        trace.parts.append((probe, lambda x, m=m, n=neurons: m.to_v(x, n)))
+    family = tr.FAMILIES[pop.type]
+    if rec.variable in family.neuron_state:
+        initial = np.asarray(pop.initial[rec.variable], float)[neurons]
+        probe = nengo.Probe(view, family.neuron_state[rec.variable], sample_every=s)
+        trace = TraceProbe(rec.population, rec.variable, neurons, grid, sampled, initial)
+        trace.parts.append((probe, lambda x, m=m, var=rec.variable, n=neurons: m.to_si(var, x, n)))
         return trace
-    receptor = rec.variable[len("i_syn_"):]
+    receptor = family.synapse_state[rec.variable]
     i0 = pop.initial.get(rec.variable)
     initial = np.zeros(neurons.size) if i0 is None else np.asarray(i0, float)[neurons]
     trace = TraceProbe(rec.population, rec.variable, neurons, grid, sampled, initial)

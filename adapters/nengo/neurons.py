@@ -115,3 +115,7 @@ def build_exact_lif(model, neuron_type, neurons):
     model.add_op(SimExactLIF(neuron_type, model.sig[neurons]["in"], model.sig[neurons]["out"],
                              model.sig[neurons]["voltage"], model.sig[neurons]["refractory_until"],
                              model.step, tag=f"{neurons}.ExactLIF"))
+
+
+#: NeuronType of each model family, by the family's ``neuron_type`` name (translation.py)
+NEURON_TYPES = {"ExactLIF": ExactLIF}

@@ -1,8 +1,9 @@
-"""The unit map between snnrun's physical LIF models and nengo's dimensionless neurons, as data.
+"""How snnrun's physical models become nengo's dimensionless neurons: one :class:`NeuronFamily` per model
+family, whose translation tables (:class:`~snnrun.adapters.translation.Translation`) hold every rule.
 
-Nengo's LIF is dimensionless: ``tau_rc dx/dt = J - x``, threshold ``x = 1``, reset ``x = 0``, spikes of
-height ``1/dt``, and the input ``J`` is a normalised current (a steady J = 1 holds x at threshold). The affine map
-(per neuron, all SI) is
+Nengo's neurons are dimensionless: the input ``J`` is a normalised current, and for the LIF family
+(:class:`LifFamily`) ``tau_rc dx/dt = J - x``, threshold ``x = 1``, reset ``x = 0``, spikes of height
+``1/dt``. The affine map (per neuron, all SI) is
 
     delta = v_thresh - v_reset                     (V)    so that  x = (v - v_reset) / delta
     gain  = tau_m / (cm delta)                     (1/A)  J per ampere of constant current
@@ -13,95 +14,57 @@ and the exact subthreshold step of schema/semantics.md becomes ``x' = P22 x + (1
 ``P22 = exp(-dt/tau_m)``: for a current held over the step this is nengo's own LIF update. Synaptic
 input is not constant over a step, so each synapse kind hands the neuron the *effective* constant
 current ``I_eff`` (A) that moves the membrane exactly as the reference's propagators do
-(``P20 I_eff = P21 i + P31 y`` or the voltage jump ``w = P20 I_eff``); the factors below are that
-map, per post neuron. ``LifMap.to_v`` and ``SynapseMap.to_current`` map nengo's recorded state back
-to SI.
+(``P20 I_eff = P21 i + P31 y`` or the voltage jump ``w = P20 I_eff``); the kinetics' rules below are
+that map, per post neuron, and their reverses map nengo's recorded state back to SI.
 
-This module imports only numpy, so ``snnrun check``/``backends`` never pay for importing nengo.
+A new family is a :class:`NeuronFamily` here (its tables and maps) and a NeuronType with its builder in
+neurons.py, registered under the family's ``neuron_type`` name. This module imports only numpy, so
+``snnrun check``/``backends`` never pay for importing nengo.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Mapping
 
 import numpy as np
 
+from ...schema.units import Dimension
 from ..reference import propagators as prop
+from ..translation import Rule, Translation, Units, Weight, drawn_sources, rename
 
 E = math.e
 
-
-@dataclass(frozen=True)
-class ParamRule:
-    """How one spec parameter reaches nengo: ``target`` names the nengo quantity it enters (``gain``,
-    ``bias``, ``tau_rc``, ``refractory_steps``, the synapse filter or the reverse map) and ``doc`` says how."""
-
-    target: tuple[str, ...]
-    doc: str
-
-
-_LIF_RULES = {
-    "cm": ParamRule(("gain",), "gain = tau_m / (cm delta): J per ampere"),
-    "tau_m": ParamRule(("tau_rc", "gain"), "tau_rc = tau_m; also in gain and in the synaptic factors"),
-    "v_rest": ParamRule(("bias",), "bias += (v_rest - v_reset) / delta: the leak reversal in x units"),
-    "v_thresh": ParamRule(("delta",), "delta = v_thresh - v_reset: x = 1 at threshold"),
-    "v_reset": ParamRule(("delta", "reverse:v"), "x = 0 at reset; v = v_reset + delta x"),
-    "tau_refrac": ParamRule(("refractory_steps",), "round(tau_refrac / dt) clamped steps (integer counter)"),
-    "i_offset": ParamRule(("bias",), "bias += gain i_offset"),
-}
-_CURRENT_SYN_RULES = {
-    "tau_syn_exc": ParamRule(("synapse:exc",), "decay exp(-dt/tau) of the exc filter and its effective-current factors"),
-    "tau_syn_inh": ParamRule(("synapse:inh",), "decay exp(-dt/tau) of the inh filter and its effective-current factors"),
-}
-
-#: model type -> spec parameter -> rule. Every parameter of every supported model appears here.
-PARAM_RULES: dict[str, Mapping[str, ParamRule]] = {
-    "lif_curr_exp": {**_LIF_RULES, **_CURRENT_SYN_RULES},
-    "lif_curr_alpha": {**_LIF_RULES, **_CURRENT_SYN_RULES},
-    "lif_curr_delta": dict(_LIF_RULES),
-}
-
-#: source model type -> how its spikes reach nengo (the instance already holds the drawn stamps)
-SOURCE_RULES: dict[str, str] = {
-    "spike_array": "Node(SpikeTrainSource): height 1/dt at nengo step s for a stamp s dt",
-    "poisson": "Node(SpikeTrainSource) replaying the stamps snnrun drew from the spec seed",
-    "inhomogeneous_poisson": "Node(SpikeTrainSource) replaying the stamps snnrun drew from the spec seed",
-}
+UNITS = Units("nengo", MappingProxyType({
+    "s": (1.0, Dimension.TIME),
+    "V": (1.0, Dimension.VOLTAGE),
+    "A": (1.0, Dimension.CURRENT),
+    "1": (1.0, Dimension.DIMENSIONLESS),
+    "1/A": (1.0, None),  # an Ensemble's gain: J per ampere
+    "A/s": (1.0, None),  # the alpha kernel's drive
+    "steps": (1.0, None),  # whole steps of the simulator's dt
+}))
 
 
 @dataclass
-class LifMap:
-    """Per-neuron nengo quantities of one LIF population (arrays of the population's size)."""
+class NeuronMap:
+    """Per-neuron nengo quantities of one population: the Ensemble's ``gain`` (1/A) and ``bias``, the
+    keyword arguments of the family's NeuronType (``neuron_args``), and what reads recorded state back."""
 
-    delta: np.ndarray  # V, v_thresh - v_reset
-    v_reset: np.ndarray  # V
-    gain: np.ndarray  # 1/A
-    bias: np.ndarray  # dimensionless J
-    tau_rc: np.ndarray  # s
-    refractory_steps: np.ndarray  # int64
-    x0: np.ndarray  # initial normalised voltage
+    gain: np.ndarray
+    bias: np.ndarray
+    neuron_args: dict
+    translation: Translation
+    params: Mapping[str, np.ndarray]  # SI, per neuron
+    dt: float
 
-    def to_x(self, v: np.ndarray) -> np.ndarray:
-        """Membrane potential (V) -> nengo's normalised voltage."""
-        return (v - self.v_reset) / self.delta
-
-    def to_v(self, x: np.ndarray, neurons: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Reverse map: nengo's normalised voltage -> membrane potential (V), for ``neurons``."""
-        return self.v_reset[neurons] + self.delta[neurons] * x
-
-
-def lif_map(params: Mapping[str, np.ndarray], initial: Mapping[str, np.ndarray], dt: float) -> LifMap:
-    """The affine map of one population (params and initial values in SI, per neuron)."""
-    cm, tau_m = params["cm"], params["tau_m"]
-    delta = params["v_thresh"] - params["v_reset"]
-    gain = tau_m / (cm * delta)
-    bias = (params["v_rest"] - params["v_reset"]) / delta + gain * params["i_offset"]
-    ref = np.rint(params["tau_refrac"] / dt).astype(np.int64)
-    v0 = initial.get("v", params["v_rest"])
-    return LifMap(delta=delta, v_reset=params["v_reset"], gain=gain, bias=bias, tau_rc=tau_m,
-                  refractory_steps=ref, x0=(v0 - params["v_reset"]) / delta)
+    def to_si(self, variable: str, samples: np.ndarray, neurons: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Reverse map: samples of ``variable``'s neuron-type state for ``neurons`` -> SI."""
+        params = {k: np.broadcast_to(v, self.gain.shape)[neurons] for k, v in self.params.items()}
+        return self.translation.state_reverse(variable, samples, params, self.dt)
 
 
 @dataclass
@@ -114,7 +77,7 @@ class SynapseMap:
     state back to the physical synaptic current (A).
     """
 
-    kind: str  # "exp", "alpha" or "delta"
+    kind: str  # "exp", "alpha" or "delta": the nengo Synapse network.py builds
     weight_scale: np.ndarray
     decay: np.ndarray | None = None
     c_i: np.ndarray | None = None  # alpha: effective current per ampere of i
@@ -123,25 +86,189 @@ class SynapseMap:
     to_current: Callable[[np.ndarray, np.ndarray | slice], np.ndarray] | None = None
 
 
-def synapse_map(model_type: str, receptor: str, params: Mapping[str, np.ndarray], dt: float) -> SynapseMap:
-    """The synapse translation for ``receptor`` ('exc'/'inh') of a population of ``model_type``."""
-    cm, tau_m = params["cm"], params["tau_m"]
-    p20 = prop.dc_to_v(dt, tau_m, cm)
-    if model_type == "lif_curr_delta":
-        # a jump w (V) must equal P20 I_eff: the neuron adds (1 - P22) gain I_eff = w / delta to x
-        return SynapseMap("delta", weight_scale=1.0 / p20)
-    tau = params["tau_syn_" + receptor]
-    decay = prop.decay(dt, tau)
-    p21 = prop.exp_current_to_v(dt, tau_m, tau, cm)
-    if model_type == "lif_curr_exp":
-        # the filter holds kappa i (kappa = P21/P20, the effective current per ampere of i at the
-        # step's start), so a spike adds kappa w and the state is the neuron's input as is
-        kappa = p21 / p20
-        return SynapseMap("exp", weight_scale=kappa, decay=decay,
-                          to_current=lambda s, n, k=kappa: s / k[n])
-    if model_type == "lif_curr_alpha":
-        p31 = prop.alpha_drive_to_v(dt, tau_m, tau, cm)
-        return SynapseMap("alpha", weight_scale=E / tau, decay=decay, c_i=p21 / p20, c_y=p31 / p20,
-                          hp=dt * decay, to_current=lambda s, n: s)
-    raise KeyError(model_type)
+class NeuronFamily(ABC):
+    """How one family of spec models becomes nengo neurons.
 
+    ``neuron_type`` names the family's NeuronType in neurons.py; ``neuron_state`` maps the spec state
+    variables read from that neuron type to its probeable attribute, ``synapse_state`` those read from a
+    synapse to the receptor. Implementations provide the tables and the per-population maps.
+    """
+
+    neuron_type: str
+    translations: Mapping[str, Translation]
+    neuron_state: Mapping[str, str]
+    synapse_state: Mapping[str, str]
+
+    @abstractmethod
+    def neurons(self, model: str, params: Mapping[str, np.ndarray], initial: Mapping[str, np.ndarray],
+                dt: float) -> NeuronMap:
+        """The Ensemble and NeuronType quantities of one population (SI params and initial values)."""
+
+    @abstractmethod
+    def synapse(self, model: str, receptor: str, params: Mapping[str, np.ndarray], dt: float) -> SynapseMap:
+        """How weights onto ``receptor`` of one population reach it."""
+
+
+# -- the LIF family ---------------------------------------------------------------------------------------
+def _gain(cm, tau_m, v_thresh, v_reset):
+    return tau_m / (cm * (v_thresh - v_reset))
+
+
+def _bias(v_rest, v_reset, v_thresh, i_offset, cm, tau_m):
+    delta = v_thresh - v_reset
+    return (v_rest - v_reset) / delta + tau_m / (cm * delta) * i_offset
+
+
+def _steps(tau_refrac, dt):
+    return np.rint(tau_refrac / dt).astype(np.int64)
+
+
+_LIF_MEMBRANE = (
+    Rule("gain", "1/A", ("cm", "tau_m", "v_thresh", "v_reset"), forward=_gain, doc="tau_m / (cm delta): J per ampere"),
+    Rule("bias", "1", ("v_rest", "v_reset", "v_thresh", "i_offset", "cm", "tau_m"), forward=_bias,
+         doc="(v_rest - v_reset) / delta + gain i_offset: the leak reversal and i_offset in J"),
+    rename("tau_m", "tau_rc", "s"),
+    Rule("refractory_steps", "steps", ("tau_refrac", "dt"), forward=_steps,
+         doc="round(tau_refrac / dt) clamped steps (an integer counter)"),
+)
+_LIF_VOLTAGE = Rule("voltage", "1", ("v", "v_reset", "v_thresh"),
+                    forward=lambda v, v_reset, v_thresh: (v - v_reset) / (v_thresh - v_reset),
+                    reverse=lambda x, v_reset, v_thresh: v_reset + (v_thresh - v_reset) * x,
+                    doc="x = (v - v_reset) / delta: 0 at reset, 1 at threshold")
+
+
+def _p20(tau_m, cm, dt):
+    return prop.dc_to_v(dt, tau_m, cm)
+
+
+def _kappa(tau_m, cm, tau_s, dt):
+    """Effective current per ampere of exponential current at the step's start: P21 / P20."""
+    return prop.exp_current_to_v(dt, tau_m, tau_s, cm) / _p20(tau_m, cm, dt)
+
+
+def _decay(tau, dt):
+    return prop.decay(dt, tau)
+
+
+def _no_rules(receptor: str) -> tuple[Rule, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Kinetics:
+    """A synapse-kinetics piece of the LIF family: ``kind`` (the nengo Synapse network.py builds for it),
+    its rules for one receptor (``weight(receptor)``, ``params(receptor)``, ``state(receptor)``) and
+    ``make``, which builds the receptor's SynapseMap from the table."""
+
+    kind: str
+    weight: Callable[[str], Weight]
+    make: Callable[..., SynapseMap]
+    params: Callable[[str], tuple[Rule, ...]] = _no_rules
+    state: Callable[[str], tuple[Rule, ...]] = _no_rules
+
+
+def _tau(receptor: str) -> str:
+    return f"tau_syn_{receptor}"
+
+
+def _exp_map(table: Translation, receptor: str, values: Mapping, scale: np.ndarray, dt: float) -> SynapseMap:
+    # the filter holds kappa i (kappa = P21/P20, the effective current per ampere of i at the step's
+    # start), so a spike adds kappa w and the state is the neuron's input as is
+    def to_current(s, n):
+        return table.state_reverse(f"i_syn_{receptor}", s, {k: v[n] for k, v in values.items()}, dt)
+
+    decay = table.forward(values, dt, targets=(f"decay_{receptor}",))[f"decay_{receptor}"]
+    return SynapseMap("exp", weight_scale=scale, decay=decay, to_current=to_current)
+
+
+def _alpha_map(table: Translation, receptor: str, values: Mapping, scale: np.ndarray, dt: float) -> SynapseMap:
+    out = table.forward(values, dt, targets=[f"{name}_{receptor}" for name in ("decay", "c_i", "c_y", "hp")])
+    return SynapseMap("alpha", weight_scale=scale, decay=out[f"decay_{receptor}"], c_i=out[f"c_i_{receptor}"],
+                      c_y=out[f"c_y_{receptor}"], hp=out[f"hp_{receptor}"], to_current=lambda s, n: s)
+
+
+def _delta_map(table: Translation, receptor: str, values: Mapping, scale: np.ndarray, dt: float) -> SynapseMap:
+    return SynapseMap("delta", weight_scale=scale)
+
+
+EXP = Kinetics(
+    "exp",
+    params=lambda r: (Rule(f"decay_{r}", "1", (_tau(r), "dt"), forward=_decay, doc="exp(-dt/tau_syn)"),),
+    state=lambda r: (Rule(f"synapse_{r}", "A", (f"i_syn_{r}", "tau_m", "cm", _tau(r), "dt"),
+                          forward=lambda i, *k: i * _kappa(*k), reverse=lambda s, *k: s / _kappa(*k),
+                          doc="the filter's state is kappa i"),),
+    weight=lambda r: Weight(f"synapse_{r}", "A", ("tau_m", "cm", _tau(r), "dt"), factor=_kappa,
+                            doc="kappa w: the effective current of the jump"),
+    make=_exp_map,
+)
+ALPHA = Kinetics(
+    "alpha",
+    params=lambda r: (
+        Rule(f"decay_{r}", "1", (_tau(r), "dt"), forward=_decay, doc="exp(-dt/tau_syn)"),
+        Rule(f"hp_{r}", "s", (_tau(r), "dt"), forward=lambda tau, dt: dt * _decay(tau, dt),
+             doc="dt exp(-dt/tau_syn): the drive's step into i"),
+        Rule(f"c_i_{r}", "1", (_tau(r), "tau_m", "cm", "dt"),
+             forward=lambda tau, tau_m, cm, dt: _kappa(tau_m, cm, tau, dt), doc="P21 / P20"),
+        Rule(f"c_y_{r}", "s", (_tau(r), "tau_m", "cm", "dt"),
+             forward=lambda tau, tau_m, cm, dt: prop.alpha_drive_to_v(dt, tau_m, tau, cm) / _p20(tau_m, cm, dt),
+             doc="P31 / P20"),
+    ),
+    state=lambda r: (rename(f"i_syn_{r}", f"synapse_{r}", "A"),),
+    weight=lambda r: Weight(f"synapse_{r}", "A/s", (_tau(r),), factor=lambda tau: E / tau,
+                            doc="w e / tau_syn: the drive of a current peaking at w"),
+    make=_alpha_map,
+)
+DELTA = Kinetics(
+    "delta",
+    # a jump w (V) must equal P20 I_eff: the neuron adds (1 - P22) gain I_eff = w / delta to x
+    weight=lambda r: Weight("neurons", "A", ("tau_m", "cm", "dt"),
+                            factor=lambda tau_m, cm, dt: 1.0 / _p20(tau_m, cm, dt),
+                            doc="w / P20: the effective current of the jump"),
+    make=_delta_map,
+)
+
+RECEPTORS = ("exc", "inh")
+
+
+class LifFamily(NeuronFamily):
+    """lif_curr_exp, lif_curr_alpha, lif_curr_delta on :class:`~.neurons.ExactLIF` (the affine map of
+    the module docstring)."""
+
+    neuron_type = "ExactLIF"
+    neuron_state = MappingProxyType({"v": "voltage"})
+    synapse_state = MappingProxyType({f"i_syn_{r}": r for r in RECEPTORS})
+
+    def __init__(self, kinetics: Mapping[str, Kinetics]):
+        self.kinetics = MappingProxyType(dict(kinetics))
+        self.translations = MappingProxyType({
+            model: Translation(
+                model, f"ExactLIF + {kin.kind}", UNITS,
+                params=_LIF_MEMBRANE + tuple(rule for r in RECEPTORS for rule in kin.params(r)),
+                state=(_LIF_VOLTAGE,) + tuple(rule for r in RECEPTORS for rule in kin.state(r)),
+                weights=MappingProxyType({r: kin.weight(r) for r in RECEPTORS}))
+            for model, kin in self.kinetics.items()})
+
+    def neurons(self, model, params, initial, dt) -> NeuronMap:
+        table = self.translations[model]
+        out = table.forward(params, dt, targets=[rule.target for rule in _LIF_MEMBRANE])
+        x0 = table.state_forward("v", initial["v"], params, dt)[1]
+        return NeuronMap(gain=out["gain"], bias=out["bias"], translation=table, params=params, dt=dt,
+                         neuron_args={"tau_rc": out["tau_rc"], "refractory_steps": out["refractory_steps"],
+                                      "initial_state": {"voltage": x0}})
+
+    def synapse(self, model, receptor, params, dt) -> SynapseMap:
+        table = self.translations[model]
+        scale = table.weights[receptor].factors({**params, "dt": dt})
+        return self.kinetics[model].make(table, receptor, params, scale, dt)
+
+
+LIF = LifFamily({"lif_curr_exp": EXP, "lif_curr_alpha": ALPHA, "lif_curr_delta": DELTA})
+
+#: spec model type -> the family that runs it: adding a family is a NeuronFamily and its entries here
+FAMILIES: Mapping[str, NeuronFamily] = MappingProxyType({m: LIF for m in LIF.translations})
+
+#: spec model type -> translation table (neuron models and the replayed spike sources)
+TRANSLATIONS: Mapping[str, Translation] = MappingProxyType({
+    **{m: family.translations[m] for m, family in FAMILIES.items()},
+    **drawn_sources("Node(SpikeTrainSource)", UNITS),
+})

@@ -21,6 +21,7 @@ from ...schema.model import Spec
 from ...schema.values import value_bounds
 from ..base import Adapter, Capabilities, Progress, RunOutput
 from . import capabilities as caps
+from . import translation as tr
 
 MPI_PREFIXES = ("PMIX_", "PMI_", "OMPI_")
 
@@ -61,6 +62,7 @@ class PyNNAdapter(Adapter):
 
     simulator = ""
     distributions: tuple[str, ...] = ()
+    translations = tr.TABLES  # model type -> translation table (each simulator's variant)
     session = ""  # "module:Class" of the Session subclass, imported inside run()
     needs_tools = False  # the simulator compiles code with tools installed next to Python
 
@@ -110,6 +112,7 @@ class PyNNNestAdapter(PyNNAdapter):
     simulator = "nest"
     distributions = ("nest-simulator",)
     capabilities: Capabilities = caps.NEST
+    translations = tr.TRANSLATIONS["pynn:nest"]
     session = "snnrun.adapters.pynn.nest_session:NestSession"
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
@@ -134,6 +137,7 @@ class PyNNNeuronAdapter(PyNNAdapter):
     simulator = "neuron"
     distributions = ("NEURON",)
     capabilities: Capabilities = caps.NEURON
+    translations = tr.TRANSLATIONS["pynn:neuron"]
     session = "snnrun.adapters.pynn.neuron_session:NeuronSession"
     needs_tools = True
 
@@ -145,6 +149,7 @@ class PyNNBrian2Adapter(PyNNAdapter):
     simulator = "brian2"
     distributions = ("Brian2",)
     capabilities: Capabilities = caps.BRIAN2
+    translations = tr.TRANSLATIONS["pynn:brian2"]
     session = "snnrun.adapters.pynn.brian2_session:Brian2Session"
 
     def check(self, spec: Spec) -> list[Problem]:
@@ -162,11 +167,12 @@ class PyNNBrian2Adapter(PyNNAdapter):
         return _unique(problems)
 
     def _check_alpha_time_constants(self, spec: Spec) -> list[Problem]:
-        from .brian2_session import ALPHA_MIN_SEPARATION
+        from .brian2_session import ALPHA_CELL_TYPES, ALPHA_MIN_SEPARATION
 
         out = []
         for name, pop in spec.populations.items():
-            if pop.model.type != "lif_curr_alpha":
+            table = self.translations.get(pop.model.type)
+            if table is None or table.target not in ALPHA_CELL_TYPES:
                 continue
             m_low, m_high = value_bounds(pop.model.params["tau_m"])
             for key in ("tau_syn_exc", "tau_syn_inh"):

@@ -10,7 +10,7 @@
   Brian2 stamps t).
 - Refractoriness: Brian2 counts the spike's own step into the refractory period (integration resumes
   round(tau_refrac/dt) steps after the spike step; snnrun: one step later), so PyNN gets
-  ``tau_refrac + dt``.
+  ``(round(tau_refrac/dt) + 1) dt`` (this simulator's variant of the tables, translation.py).
 - Voltage jumps (lif_curr_delta): Brian2 applies synaptic effects after the threshold test, so a jump
   could only trigger a spike one step later, and PyNN's ``v += weight`` also acts on refractory neurons.
   These projections are native ``Synapses`` whose pathway runs before the threshold test with one step
@@ -42,11 +42,14 @@ SINGULAR_SHIFT = 1e-7
 #: 1e-16 (tau_m / |tau_syn - tau_m|)^4 times a constant of about 100 (measured: 1% at 1e-3); below this
 #: relative separation (error about 1e-9) the adapter refuses the population
 ALPHA_MIN_SEPARATION = 0.05
+#: the PyNN cell types whose currents pyNN.brian2 integrates as alpha kernels (the check above applies)
+ALPHA_CELL_TYPES = frozenset({"IF_curr_alpha"})
 
 
 class Brian2Session(Session):
     module = "pyNN.brian2"
     initial_synaptic_currents = True  # ie/ii are ordinary Brian2 state variables
+    tables = tr.TRANSLATIONS["pynn:brian2"]  # with Brian2's refractory period (one step more)
 
     def setup(self) -> None:
         import brian2
@@ -59,11 +62,6 @@ class Brian2Session(Session):
 
     def neuron_params(self, pop):
         params = super().neuron_params(pop)
-        # Brian2's refractory period includes the spike's own step; snnrun's starts after it. Whole
-        # steps, so that values which round to the same step count are one value (pyNN.brian2 accepts
-        # only one refractory period per population)
-        steps = np.rint(np.asarray(params["tau_refrac"], float) / self.inst.dt)
-        params["tau_refrac"] = (steps + 1) * self.inst.dt
         # Brian2's exact solution divides by tau_syn - tau_m: where they are equal it is 0/0, so tau_syn
         # moves 1e-7 (relative) away from tau_m (rounding of the closed form: about 1e-16/1e-7). Alpha
         # currents divide by its fourth power; check() refuses them near tau_m (ALPHA_MIN_SEPARATION).
@@ -71,7 +69,7 @@ class Brian2Session(Session):
             if key not in params:
                 continue
             tau_m, tau_s = np.broadcast_arrays(params["tau_m"], params[key])
-            if pop.type == "lif_curr_alpha":
+            if self.tables[pop.type].target in ALPHA_CELL_TYPES:
                 if np.any(np.abs(tau_s - tau_m) < ALPHA_MIN_SEPARATION * tau_m):
                     raise ValueError(f"{key} within {ALPHA_MIN_SEPARATION:g} (relative) of tau_m: pyNN.brian2's "
                                      "closed-form alpha update loses its accuracy there")
@@ -90,7 +88,7 @@ class Brian2Session(Session):
         return [ms[indptr[i]:indptr[i + 1]] for i in range(pop.size)]
 
     def cell_type_class(self, table):
-        if table.cell_type != "IF_curr_alpha":
+        if table.target != "IF_curr_alpha":
             return super().cell_type_class(table)
         # pyNN.brian2 0.13 integrates ii and yi with tau_syn_e: the same cell type with corrected equations
         from pyNN.brian2.standardmodels import cells
@@ -125,8 +123,10 @@ class Brian2Session(Session):
             synapses = keep._brian2_synapses[0][0]
             delay_steps = proj.delay_steps
         synapses.connect(i=proj.pre, j=proj.post)
-        unit = {"current": b2.nA, "conductance": b2.uS, "voltage": b2.mV}[proj.kind]
-        synapses.weight = tr.weight_to_pynn(proj.kind, proj.weight) * unit
+        # PyNN's weight units (nA, uS, mV) are Brian2 unit names as well
+        rule = self.tables[self.inst.populations[proj.post_population].type].weights[proj.receptor]
+        unit = getattr(b2, rule.unit)
+        synapses.weight = self.pynn_weights(proj) * unit
         synapses.delay = delay_steps * self.dt_ms * b2.ms
         self.projections = getattr(self, "projections", [])
         self.projections.append(keep)
@@ -141,12 +141,13 @@ class Brian2Session(Session):
         monitor samples at the step's end and prepends the initial value, so with an interval above dt
         its sample labelled t holds the state at t - interval + dt; it lists only v as recordable.)"""
         celltype = self.cells[name].celltype
-        pynn_name = tr.TABLES[self.inst.populations[name].type].state[variable].name
+        table = self.tables[self.inst.populations[name].type]
+        pynn_name = table.state_rule(variable).target
         native = celltype.state_variable_translations[pynn_name]["translated_name"]
         monitor = self.brian2.StateMonitor(self.cells[name].brian2_group, native, record=np.asarray(neurons),
                                            when="start", dt=every * self.dt_ms * self.brian2.ms)
         self.sim.simulator.state.network.add(monitor)
-        unit = tr.UNITS[tr.TABLES[self.inst.populations[name].type].state[variable].unit][0]
+        unit = table.units.si(table.state_rule(variable).unit)
         return monitor, native, unit
 
     def read_state(self, name, variable, neurons, handle):

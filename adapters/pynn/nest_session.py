@@ -32,6 +32,7 @@ from .session import Session, amplitude_at, schedule
 
 class NestSession(Session):
     module = "pyNN.nest"
+    tables = tr.TRANSLATIONS["pynn:nest"]
 
     def setup(self) -> None:
         import nest
@@ -77,7 +78,7 @@ class NestSession(Session):
         # the amplitude at time T acts from step T/dt + 1 (the device's one-step delivery delay)
         times = np.round((steps - 1) * self.dt_ms, 9)
         values = self.sim.StepCurrentSource.translations["amplitudes"]["forward_transform"](
-            amplitudes=tr.weight_to_pynn("current", amps))
+            amplitudes=tr.current_to_pynn(amps))
         gen = self.nest.Create("step_current_generator", params={
             "amplitude_times": times.tolist(), "amplitude_values": np.asarray(values, float).tolist()})
         targets = self.node_ids(stim.population)[np.unique(stim.neurons)]
@@ -97,7 +98,7 @@ class NestSession(Session):
         for name, (e0, e1) in switch.items():
             changed = np.flatnonzero(e0 != e1)
             base = np.broadcast_to(self.inst.populations[name].params["i_offset"], e0.shape)
-            self.cells[name][changed].set(i_offset=tr.weight_to_pynn("current", base[changed] + e1[changed]))
+            self.cells[name][changed].set(i_offset=tr.current_to_pynn(base[changed] + e1[changed]))
         super().simulate(progress, start_step=1)
 
     def initialize(self, cells, initial: dict) -> None:
@@ -125,7 +126,7 @@ class NestSession(Session):
 
     def native_weights(self, proj) -> np.ndarray:
         """NEST weights (pA, nS or mV) exactly as pyNN.nest converts PyNN weights (nA, uS or mV)."""
-        weight = tr.weight_to_pynn(proj.kind, proj.weight)
+        weight = self.pynn_weights(proj)
         forward = self.sim.StaticSynapse.translations["weight"]["forward_transform"]
         weight = forward(weight=weight) if callable(forward) else weight
         celltype = self.cells[proj.post_population].celltype
@@ -165,7 +166,7 @@ class NestSession(Session):
             return super().record_state(name, variable, neurons, every)
         # a native multimeter: for the synaptic currents (not recordable through PyNN 0.13), and for v
         # of IF_curr_delta (pyNN.nest gives it no variable_map, so PyNN asks NEST for "v" and fails)
-        pynn_name = tr.TABLES[self.inst.populations[name].type].state[variable].name
+        pynn_name = self.tables[self.inst.populations[name].type].state_rule(variable).target
         if variable_map is None:
             nest_name, scale = {"v": "V_m"}[pynn_name], 1.0
         else:
@@ -186,8 +187,8 @@ class NestSession(Session):
         values = np.zeros((n_samples, neurons.size))
         pop = self.inst.populations[name]
         if variable in pop.initial:
-            rule = tr.TABLES[pop.type].state[variable]
-            values[0] = np.broadcast_to(pop.initial[variable], pop.size)[neurons] / rule.si_per_unit
+            initial = np.broadcast_to(pop.initial[variable], pop.size)[neurons]
+            values[0] = self.tables[pop.type].state_forward(variable, initial)[1]
         rows = np.rint(np.asarray(events["times"]) / (every * self.dt_ms)).astype(np.int64)
         gids = self.node_ids(name)[neurons]
         order = np.argsort(gids)

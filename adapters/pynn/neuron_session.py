@@ -35,6 +35,7 @@ DELAY_EPSILON = 1e-6
 
 class NeuronSession(Session):
     module = "pyNN.neuron"
+    tables = tr.TRANSLATIONS["pynn:neuron"]
 
     def import_module(self):
         lock_path = os.path.join(tempfile.gettempdir(), "snnrun-pynn-neuron-nrnivmodl.lock")
@@ -60,33 +61,22 @@ class NeuronSession(Session):
         self.drive: dict[tuple[str, str], np.ndarray] = {}
 
     def drive_factor(self, name: str, receptor: str) -> np.ndarray:
-        """Per neuron of an exponential-current population, the factor that makes NEURON's step exact.
-
-        NEURON's Crank-Nicolson step holds an ExpISyn current at its value at the step's start, so a
-        current i adds (h/cm) i / (1 + h/(2 tau_m)) to v over the step where the exact propagator adds
-        P21 i: a PSP comes out h/(2 tau_syn) too large (1% at tau_syn 5 ms, dt 0.1 ms), which raises
-        CUBA's rates by 1.6%. The current decays exactly (cnexp), so scaling the weight by
-        c = P21 cm (1 + h/(2 tau_m)) / h makes every step's synaptic drive exact; recorded currents are
-        divided by c again. Alpha currents are evaluated, not held, and need no factor (measured)."""
+        """Per neuron of a population, the factor its table's weight rule multiplies PyNN weights onto
+        ``receptor`` by (translation.neuron_drive_factor for exponential currents, else 1): recorded
+        currents are divided by it again."""
         key = (name, receptor)
         if key not in self.drive:
             pop = self.inst.populations[name]
-            if pop.type != "lif_curr_exp":
-                self.drive[key] = np.ones(pop.size)
-            else:
-                from ..reference.propagators import exp_current_to_v
-
-                h = self.inst.dt
-                tau_m, cm = (np.broadcast_to(pop.params[k], pop.size) for k in ("tau_m", "cm"))
-                tau_s = np.broadcast_to(pop.params["tau_syn_" + receptor], pop.size)
-                self.drive[key] = exp_current_to_v(h, tau_m, tau_s, cm) * cm * (1 + h / (2 * tau_m)) / h
+            params = {k: np.broadcast_to(v, pop.size) for k, v in pop.params.items()}
+            factor = self.tables[pop.type].weights[receptor].factors({**params, "dt": self.inst.dt})
+            self.drive[key] = np.ones(pop.size) if factor is None else factor
         return self.drive[key]
 
     def connect(self, proj) -> None:
         sources = [c._cell.source for c in self.cells[proj.pre_population].all_cells]
         attr = "esyn" if proj.receptor == "exc" else "isyn"
         targets = [getattr(c._cell, attr) for c in self.cells[proj.post_population].all_cells]
-        weights = tr.weight_to_pynn(proj.kind, proj.weight) * self.drive_factor(proj.post_population, proj.receptor)[proj.post]
+        weights = self.pynn_weights(proj)
         # NEURON delivers an event at the first step boundary t_k with t_event <= t_k, comparing with its
         # accumulated t (k additions of dt): an arrival meant for t_k but rounded a few ulps above it
         # waited one step more (measured: 14 of 20 source spikes through a 1.9 ms delay). One millionth

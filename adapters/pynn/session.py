@@ -66,6 +66,8 @@ class Session:
     module = ""
     #: the simulator can start synaptic currents elsewhere than 0 (PyNN's isyn_exc/isyn_inh initial values)
     initial_synaptic_currents = False
+    #: model type -> translation table (a simulator's session names its variant, translation.py)
+    tables = tr.TABLES
 
     def __init__(self, backend: str, instance):
         self.backend = backend
@@ -131,15 +133,15 @@ class Session:
 
     def create_population(self, pop):
         """A PyNN Population of the model's standard cell type, parameters and initial values set."""
-        table = tr.TABLES[pop.type]
-        params = tr.to_pynn(table, self.neuron_params(pop))
+        table = self.tables[pop.type]
+        params = table.forward(self.neuron_params(pop), self.inst.dt)
         celltype = self.cell_type_class(table)(**{k: _compact(v) for k, v in params.items()})
         cells = self.sim.Population(pop.size, celltype, label=pop.name)
         initial = {}
         for var, value in pop.initial.items():
             if var.startswith("i_syn") and not self.initial_synaptic_currents:
                 continue  # always 0 (check() refuses other values): the simulator cannot set them
-            pynn_name, pynn_value = tr.state_to_pynn(table, var, value)
+            pynn_name, pynn_value = table.state_forward(var, value)
             initial[pynn_name] = _compact(pynn_value)
         if initial:
             self.initialize(cells, initial)
@@ -149,12 +151,13 @@ class Session:
         """Set initial values (PyNN names and units)."""
         cells.initialize(**initial)
 
-    def cell_type_class(self, table: tr.CellTranslation):
+    def cell_type_class(self, table):
         """The PyNN standard cell type class the table names."""
-        return getattr(self.sim, table.cell_type)
+        return getattr(self.sim, table.target)
 
     def neuron_params(self, pop) -> dict[str, np.ndarray]:
-        """The SI parameter arrays handed to PyNN (a simulator may fold stimuli into i_offset)."""
+        """The SI parameter arrays the table translates for PyNN (a simulator may fold stimuli into
+        i_offset)."""
         return {k: np.broadcast_to(v, pop.size) for k, v in pop.params.items()}
 
     def create_source(self, pop) -> None:
@@ -179,6 +182,12 @@ class Session:
     def connect(self, proj) -> None:
         raise NotImplementedError
 
+    def pynn_weights(self, proj) -> np.ndarray:
+        """A projection's weights in PyNN's units (and any factor of the simulator's table), per synapse."""
+        post = self.inst.populations[proj.post_population]
+        params = {k: np.broadcast_to(v, post.size) for k, v in post.params.items()}
+        return self.tables[post.type].weight_values(proj.receptor, proj.weight, proj.post, params, self.inst.dt)
+
     def inject(self, stim) -> None:
         """A stimulus as a PyNN StepCurrentSource on the instance's grid schedule (pyNN.neuron and
         pyNN.brian2 apply it without a lag; NEST's session overrides this for its one-step device lag)."""
@@ -186,7 +195,7 @@ class Session:
         if steps.size == 0:
             return
         source = self.sim.StepCurrentSource(times=np.round(steps * self.dt_ms, 9),
-                                            amplitudes=tr.weight_to_pynn("current", amps))
+                                            amplitudes=tr.current_to_pynn(amps))
         source.inject_into(self.cells[stim.population][np.unique(stim.neurons)])
 
     def setup_recording(self) -> None:
@@ -217,8 +226,7 @@ class Session:
     def record_state(self, name: str, variable: str, neurons: np.ndarray, every: int):
         """Start recording ``variable`` of ``neurons`` every ``every`` steps; return a handle for
         :meth:`read_state`. The standard way: PyNN's record() on a PopulationView."""
-        table = tr.TABLES[self.inst.populations[name].type]
-        pynn_name = table.state[variable].name
+        pynn_name = self.tables[self.inst.populations[name].type].state_rule(variable).target
         # PyNN views hold (and sort) the index array they are given: hand them a sorted copy
         self.cells[name][np.unique(neurons)].record(pynn_name, sampling_interval=every * self.dt_ms)
         return pynn_name
@@ -249,8 +257,8 @@ class Session:
             n_samples = -(-self.n_steps // every)
             step = every // base
             values_pynn = values_pynn[::step][:n_samples]
-            table = tr.TABLES[self.inst.populations[rec.population].type]
-            values = values_pynn * table.state[rec.variable].si_per_unit
+            table = self.tables[self.inst.populations[rec.population].type]
+            values = table.state_reverse(rec.variable, values_pynn)
             times = np.arange(values.shape[0]) * every * self.inst.dt
             traces[(rec.population, rec.variable)] = Trace(times, neurons, values)
         return spikes, traces

@@ -1,20 +1,22 @@
 """Translation tables between snnrun's models (SI units) and PyNN's standard cell types (PyNN units).
 
-Everything here is data: one :class:`CellTranslation` per spec model type names the PyNN standard cell
-type, maps every spec parameter and state variable to PyNN's name and declares PyNN's unit for it.
-The scale factors are derived from the declared units (:data:`UNITS`), never typed per parameter, and
-the same table is read backwards to turn recorded values into SI. Importing this module imports no
-simulator (``snnrun check`` and ``snnrun backends`` must stay fast).
+One :class:`~snnrun.adapters.translation.Translation` per spec model type names the PyNN standard cell
+type (its ``target``), renames every spec parameter and state variable to PyNN's name in PyNN's unit and
+says what a weight onto each receptor is. Scale factors come from the declared units (:data:`UNITS`,
+the spec language's own unit symbols), never typed per parameter, and the same rules read recorded
+values back into SI. Where one simulator needs something else, it gets a variant of the shared table
+(:data:`TRANSLATIONS`): pyNN.brian2 a refractory period one step longer, pyNN.neuron a weight factor
+that makes NEURON's step of an exponential current exact. Importing this module imports no simulator
+(``snnrun check`` and ``snnrun backends`` must stay fast).
 
 PyNN's units (pyNN/standardmodels/cells.py): ms, mV, nA, nF, uS (nS for AdEx's ``a``). Izhikevich's
 ``a``, ``b``, ``d`` and ``u`` are in the paper's units (1/ms, 1/ms, mV/ms) in the spec and in PyNN alike,
 so they pass unscaled. Spike sources of every kind become ``SpikeSourceArray`` fed with the stamps snnrun
-drew from the spec seed; their parameters are consumed by that draw (:data:`DRAWN`), not translated.
+drew from the spec seed; their parameters are consumed by that draw (``handled``), not translated.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
@@ -22,24 +24,17 @@ import numpy as np
 
 from ...schema import catalogue as cat
 from ...schema.units import Dimension
+from ..brian2.pieces import refractory_period
+from ..reference import propagators as prop
+from ..translation import Rule, Translation, Units, Weight, drawn_sources, rename
 
-#: PyNN unit -> (SI value of one unit, dimension). "paper" marks Izhikevich's paper units, which the spec
-#: keeps as plain numbers (dimensionless), so their scale is 1.
-UNITS: Mapping[str, tuple[float, Dimension]] = MappingProxyType({
-    "ms": (1e-3, Dimension.TIME),
-    "mV": (1e-3, Dimension.VOLTAGE),
-    "nA": (1e-9, Dimension.CURRENT),
-    "nF": (1e-9, Dimension.CAPACITANCE),
-    "uS": (1e-6, Dimension.CONDUCTANCE),
-    "nS": (1e-9, Dimension.CONDUCTANCE),
-    "Hz": (1.0, Dimension.FREQUENCY),
+#: PyNN's units. The paper units of Izhikevich's parameters are kept as plain numbers in the spec
+#: (dimensionless), so their scale is 1.
+UNITS = Units.of_symbols("pynn", ("ms", "mV", "nA", "nF", "uS", "nS", "Hz"), {
     "": (1.0, Dimension.DIMENSIONLESS),
     "/ms": (1.0, Dimension.DIMENSIONLESS),
     "mV/ms": (1.0, Dimension.DIMENSIONLESS),
 })
-
-#: the spec parameter is consumed by snnrun's own draw of the source's spike stamps
-DRAWN = "drawn by snnrun"
 
 #: spec receptor -> PyNN receptor_type of the standard cell types
 RECEPTORS: Mapping[str, str] = MappingProxyType({"exc": "excitatory", "inh": "inhibitory"})
@@ -49,58 +44,17 @@ WEIGHT_UNITS: Mapping[str, str] = MappingProxyType({"current": "nA", "conductanc
 
 #: every time (delays, spike times, stimulus times, sampling intervals) is in ms in PyNN
 TIME_UNIT = "ms"
+#: injected currents (stimulus amplitudes, i_offset) are in nA in PyNN
+CURRENT_UNIT = "nA"
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One spec name translated: PyNN's ``name`` and PyNN's ``unit`` for it (a key of :data:`UNITS`)."""
-
-    name: str
-    unit: str
-
-    @property
-    def si_per_unit(self) -> float:
-        """SI value of one PyNN unit: ``si = pynn * si_per_unit``, ``pynn = si / si_per_unit``."""
-        return UNITS[self.unit][0]
-
-
-@dataclass(frozen=True)
-class CellTranslation:
-    """How one spec model type becomes one PyNN standard cell type.
-
-    ``params``: spec parameter -> Rule (or :data:`DRAWN` for spike sources); ``state``: spec state variable
-    -> Rule for PyNN's initial value / recordable name. ``synapse``: what a weight onto the cell is.
-    """
-
-    model: str
-    cell_type: str
-    params: Mapping[str, Rule | str]
-    state: Mapping[str, Rule] = field(default_factory=dict)
-
-    @property
-    def synapse(self) -> str | None:
-        return cat.MODELS[self.model].synapse
-
-    @property
-    def weight_unit(self) -> str | None:
-        return WEIGHT_UNITS.get(self.synapse) if self.synapse else None
-
-    def reverse_params(self) -> dict[str, str]:
-        """PyNN parameter name -> spec parameter name (the reverse mapping)."""
-        return {r.name: spec for spec, r in self.params.items() if isinstance(r, Rule)}
-
-    def reverse_state(self) -> dict[str, str]:
-        """PyNN state/recordable name -> spec state variable name."""
-        return {r.name: spec for spec, r in self.state.items()}
-
-
-def _table(model: str, cell_type: str, params: dict[str, tuple[str, str] | str],
-           state: dict[str, tuple[str, str]]) -> CellTranslation:
-    return CellTranslation(
-        model, cell_type,
-        MappingProxyType({k: (Rule(*v) if isinstance(v, tuple) else v) for k, v in params.items()}),
-        MappingProxyType({k: Rule(*v) for k, v in state.items()}),
-    )
+def _table(model: str, cell_type: str, params: dict[str, tuple[str, str]],
+           state: dict[str, tuple[str, str]]) -> Translation:
+    unit = WEIGHT_UNITS[cat.MODELS[model].synapse]
+    return Translation(model, cell_type, UNITS,
+                       params=tuple(rename(spec, *pynn) for spec, pynn in params.items()),
+                       state=tuple(rename(spec, *pynn) for spec, pynn in state.items()),
+                       weights=MappingProxyType({r: Weight("weight", unit) for r in RECEPTORS}))
 
 
 _LIF = {"cm": ("cm", "nF"), "tau_m": ("tau_m", "ms"), "v_rest": ("v_rest", "mV"),
@@ -113,7 +67,8 @@ _COND_STATE = {"v": ("v", "mV"), "g_exc": ("gsyn_exc", "uS"), "g_inh": ("gsyn_in
 _ADEX = {**_LIF, **_SYN, **_REV, "v_spike": ("v_spike", "mV"), "a": ("a", "nS"), "b": ("b", "nA"),
          "delta_t": ("delta_T", "mV"), "tau_w": ("tau_w", "ms")}
 
-TABLES: Mapping[str, CellTranslation] = MappingProxyType({t.model: t for t in (
+#: model type -> the table every pynn backend starts from
+TABLES: Mapping[str, Translation] = MappingProxyType({**{t.model: t for t in (
     _table("lif_curr_exp", "IF_curr_exp", {**_LIF, **_SYN}, _CURR_STATE),
     _table("lif_curr_alpha", "IF_curr_alpha", {**_LIF, **_SYN}, _CURR_STATE),
     _table("lif_curr_delta", "IF_curr_delta", dict(_LIF), {"v": ("v", "mV")}),
@@ -130,51 +85,61 @@ TABLES: Mapping[str, CellTranslation] = MappingProxyType({t.model: t for t in (
             "e_rev_k": ("e_rev_K", "mV"), "e_rev_leak": ("e_rev_leak", "mV"), **_REV, **_SYN,
             "i_offset": ("i_offset", "nA")},
            {**_COND_STATE, "m": ("m", ""), "h": ("h", ""), "n": ("n", "")}),
-    _table("poisson", "SpikeSourceArray", {"rate": DRAWN, "start": DRAWN, "stop": DRAWN}, {}),
-    _table("inhomogeneous_poisson", "SpikeSourceArray", {"times": DRAWN, "rates": DRAWN}, {}),
-    _table("spike_array", "SpikeSourceArray", {"spike_times": DRAWN}, {}),
-)})
+)}, **drawn_sources("SpikeSourceArray", UNITS)})
 
 
-def to_pynn(table: CellTranslation, params_si: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Spec parameters (SI arrays) -> PyNN parameters (PyNN names and units). Drawn ones are skipped."""
-    out = {}
-    for name, value in params_si.items():
-        rule = table.params[name]
-        if isinstance(rule, Rule):
-            out[rule.name] = np.asarray(value, float) / rule.si_per_unit
-    return out
+# -- simulator variants ----------------------------------------------------------------------------------
+#: pyNN.brian2: Brian2 counts the spike's own step into the refractory period (integration resumes
+#: round(tau_refrac/dt) steps after the spike step; snnrun's one step later), so PyNN gets one step more.
+#: Whole steps, so that values which round to the same step count are one value (pyNN.brian2 accepts
+#: only one refractory period per population).
+BRIAN2_REFRACTORY = Rule("tau_refrac", "ms", ("tau_refrac", "dt"), forward=refractory_period,
+                         reverse=lambda tau_refrac, dt: tau_refrac - dt,
+                         doc="(round(tau_refrac/dt) + 1) dt: Brian2's refractory period")
 
 
-def from_pynn(table: CellTranslation, params_pynn: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """PyNN parameters (PyNN names and units) -> spec parameters (SI): the reverse of :func:`to_pynn`."""
-    reverse = table.reverse_params()
-    return {reverse[name]: np.asarray(value, float) * table.params[reverse[name]].si_per_unit
-            for name, value in params_pynn.items()}
+def neuron_drive_factor(tau_m, cm, tau_s, dt):
+    """Per neuron of an exponential-current cell, the weight factor that makes NEURON's step exact.
+
+    NEURON's Crank-Nicolson step holds an ExpISyn current at its value at the step's start, so a
+    current i adds (h/cm) i / (1 + h/(2 tau_m)) to v over the step where the exact propagator adds
+    P21 i: a PSP comes out h/(2 tau_syn) too large (1% at tau_syn 5 ms, dt 0.1 ms), which raises
+    CUBA's rates by 1.6%. The current decays exactly (cnexp), so scaling the weight by
+    c = P21 cm (1 + h/(2 tau_m)) / h makes every step's synaptic drive exact; recorded currents are
+    divided by c again. Alpha currents are evaluated, not held, and need no factor (measured)."""
+    tau_m, cm, tau_s = np.broadcast_arrays(tau_m, cm, tau_s)
+    return prop.exp_current_to_v(dt, tau_m, tau_s, cm) * cm * (1 + dt / (2 * tau_m)) / dt
 
 
-def state_to_pynn(table: CellTranslation, name: str, value_si) -> tuple[str, np.ndarray]:
-    """A spec state variable's SI value -> (PyNN name, value in PyNN units)."""
-    rule = table.state[name]
-    return rule.name, np.asarray(value_si, float) / rule.si_per_unit
+def _neuron_exp_weight(receptor: str) -> Weight:
+    return Weight("weight", WEIGHT_UNITS["current"], ("tau_m", "cm", f"tau_syn_{receptor}", "dt"),
+                  factor=neuron_drive_factor, doc="c = P21 cm (1 + h/(2 tau_m)) / h (NEURON's held current)")
 
 
-def state_from_pynn(table: CellTranslation, pynn_name: str, value) -> tuple[str, np.ndarray]:
-    """A recorded PyNN variable in PyNN units -> (spec state variable, SI value)."""
-    spec = table.reverse_state()[pynn_name]
-    return spec, np.asarray(value, float) * table.state[spec].si_per_unit
+def _variant(**changed: Translation) -> Mapping[str, Translation]:
+    return MappingProxyType({**TABLES, **changed})
 
 
-def weight_to_pynn(kind: str, weight_si: np.ndarray) -> np.ndarray:
-    """Spec weights (A, S or V by synapse ``kind``) -> PyNN weights (nA, uS or mV)."""
-    return np.asarray(weight_si, float) / UNITS[WEIGHT_UNITS[kind]][0]
+#: backend -> model type -> translation table
+TRANSLATIONS: Mapping[str, Mapping[str, Translation]] = MappingProxyType({
+    "pynn:nest": TABLES,
+    "pynn:neuron": _variant(lif_curr_exp=TABLES["lif_curr_exp"].with_weights(
+        {r: _neuron_exp_weight(r) for r in RECEPTORS})),
+    "pynn:brian2": _variant(**{m: t.with_params(BRIAN2_REFRACTORY) for m, t in TABLES.items()
+                               if "tau_refrac" in t.parameters()}),
+})
+
+
+def current_to_pynn(amps_si) -> np.ndarray:
+    """Injected currents (A) -> PyNN's nA."""
+    return UNITS.to_unit(CURRENT_UNIT, np.asarray(amps_si, float))
 
 
 def time_to_pynn(t_si) -> np.ndarray:
     """Seconds -> PyNN's milliseconds."""
-    return np.asarray(t_si, float) / UNITS[TIME_UNIT][0]
+    return UNITS.to_unit(TIME_UNIT, np.asarray(t_si, float))
 
 
 def time_from_pynn(t_ms) -> np.ndarray:
     """PyNN's milliseconds -> seconds."""
-    return np.asarray(t_ms, float) * UNITS[TIME_UNIT][0]
+    return UNITS.to_si(TIME_UNIT, np.asarray(t_ms, float))
