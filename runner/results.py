@@ -189,22 +189,10 @@ def read_results(run_dir: str | os.PathLike):
     A backend folder itself may be given too. Raises :class:`ResultsError` for a folder that is not a
     complete run (an interrupted run's ``.partial`` folder, for instance).
     """
-    path = Path(run_dir)
-    manifest_file = path / MANIFEST
-    if not manifest_file.is_file():
-        hint = " (an interrupted run)" if path.name.endswith(".partial") else ""
-        raise ResultsError(f"{path}: not a complete snnrun results folder{hint}: no {MANIFEST}")
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"{manifest_file}: unreadable manifest: {exc}") from None
-    if "backend" in manifest:  # a backend folder
-        return Results(path, manifest)
-    runs = {}
-    for backend, entry in manifest.get("backends", {}).items():
-        if entry.get("folder"):
-            sub = path / entry["folder"]
-            runs[backend] = Results(sub, json.loads((sub / MANIFEST).read_text(encoding="utf-8")))
-    if not runs:
-        raise ResultsError(f"{path}: the run has no successful backend")
+    from .reader import read_folder
+
+    folder = read_folder(run_dir)
+    if folder.backend is None and not folder.results:
+        raise ResultsError(f"{folder.path}: the run has no successful backend")
+    runs = folder.results
     return next(iter(runs.values())) if len(runs) == 1 else runs
