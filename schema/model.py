@@ -7,10 +7,13 @@ distributions stay distributions until :func:`snnrun.instantiate` draws the netw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Union
+from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Union
 
 from .errors import Problem
 from .units import Dimension
+
+if TYPE_CHECKING:
+    from .sweep import Sweep
 
 Path = tuple[Union[str, int], ...]
 
@@ -234,7 +237,8 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class Spec:
-    """A loaded, validated, normalised spec. ``raw`` is the validated mapping (read-only use)."""
+    """A loaded, validated, normalised spec. ``raw`` is the validated mapping (read-only use);
+    ``sweep`` the typed sweep (:mod:`snnrun.schema.sweep`), None for a single run."""
 
     version: str
     name: str
@@ -247,7 +251,7 @@ class Spec:
     record: tuple[Recording, ...]
     expect: tuple[Expectation, ...]
     compare: Mapping
-    sweep: Mapping
+    sweep: Optional[Sweep]
     source: SourceMap
     spec_hash: str
     raw: Mapping = field(repr=False, default_factory=frozen_map)
