@@ -34,7 +34,8 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     path = Path(folder)
     manifest_file = path / MANIFEST
     if not manifest_file.is_file():
-        hint = " (an interrupted run)" if path.name.endswith(".partial") else ""
+        hint = (" (an interrupted run)" if path.name.endswith(".partial") else
+                " (a sweep: read it with snnrun.read_sweep)" if (path / "sweep.json").is_file() else "")
         raise ResultsError(f"{path}: not a complete snnrun results folder{hint}: no {MANIFEST}")
     try:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))

@@ -92,13 +92,18 @@ def write_trace(path: Path, trace: Trace, unit: str) -> None:
 class RunWriter:
     """Collects one run (one or more backends) in a hidden folder; :meth:`commit` renames it into place."""
 
-    def __init__(self, out: str | os.PathLike, spec, spec_text: str | None):
+    def __init__(self, out: str | os.PathLike, spec, spec_text: str | None, run_id: str | None = None,
+                 folder: str | os.PathLike | None = None):
+        """The run goes to ``<out>/<spec name>/<run_id>`` (default: a new :func:`new_run_id`), or to
+        ``folder`` when given (a sweep's task); either must not exist yet."""
         self.spec = spec
-        self.run_id = new_run_id()
-        parent = Path(out) / spec.name
-        parent.mkdir(parents=True, exist_ok=True)
-        self.final = parent / self.run_id
-        self.partial = parent / f".{self.run_id}.partial"
+        self.final = Path(folder) if folder is not None else Path(out) / spec.name / (run_id or new_run_id())
+        self.run_id = self.final.name
+        if self.final.exists():
+            raise ResultsError(f"{self.final} already exists: remove it, or give another run id")
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        # a random part: an interrupted writer of the same folder may have left its .partial behind
+        self.partial = self.final.parent / f".{self.run_id}.{secrets.token_hex(3)}.partial"
         self.partial.mkdir()
         if spec_text is not None:
             (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
