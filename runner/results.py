@@ -95,11 +95,12 @@ class RunWriter:
     def __init__(self, out: str | os.PathLike, spec, spec_text: str | None, run_id: str | None = None,
                  folder: str | os.PathLike | None = None):
         """The run goes to ``<out>/<spec name>/<run_id>`` (default: a new :func:`new_run_id`), or to
-        ``folder`` when given (a sweep's task); either must not exist yet."""
+        ``folder`` when given (a sweep's task); either must not exist yet or be an empty folder (one a
+        pipeline tool made for its output: os.rename replaces an empty folder)."""
         self.spec = spec
         self.final = Path(folder) if folder is not None else Path(out) / spec.name / (run_id or new_run_id())
         self.run_id = self.final.name
-        if self.final.exists():
+        if self.final.exists() and not (self.final.is_dir() and not any(self.final.iterdir())):
             raise ResultsError(f"{self.final} already exists: remove it, or give another run id")
         self.final.parent.mkdir(parents=True, exist_ok=True)
         # a random part: an interrupted writer of the same folder may have left its .partial behind
