@@ -269,3 +269,21 @@ def test_seeds_make_an_ensemble_of_any_spec_and_run_ids_name_the_folder(tmp_path
     assert again.exit_code == ExitCode.RESULTS_ERROR and "already exists" in again.output
     with pytest.raises(SpecError):
         load_spec(write(tmp_path, "  parameters:\n    seed: [1, 2]\n", name="bad.yaml"))
+
+
+SWEEP_EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "specs").glob("*.yaml")
+                        if "\nsweep:" in p.read_text())
+
+
+@pytest.mark.parametrize("name", SWEEP_EXAMPLES)
+def test_every_example_sweep_runs_and_meets_its_expectations_on_every_point(name, tmp_path):
+    spec_path = Path(__file__).resolve().parent.parent / "specs" / name
+    proc = subprocess.run([SNNRUN, str(spec_path), "--backend", "reference", "--out", str(tmp_path), "--quiet"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr  # a failed expect check anywhere would exit 6
+    spec = load_spec(spec_path)
+    summary = read_sweep(Path(proc.stdout.strip()))
+    seeds = len(spec.sweep.seeds_for(spec.seed))
+    assert len(summary) == len(spec.sweep.points) * seeds * len(spec.populations)
+    assert (summary["status"] == "ok").all() and (summary["expect_failed"] == 0).all()
+    assert summary["expect_checks"].sum() == len(spec.sweep.points) * seeds * len(spec.expect)
