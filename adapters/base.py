@@ -105,8 +105,6 @@ class Adapter(ABC):
             if rec.variable != "spikes" and mtype in caps.models and rec.variable not in allowed:
                 out.append(spec.problem(("record", i, "variable"),
                                         f"recording {rec.variable} of {mtype}: {caps.reason('record:' + rec.variable)}"))
-        if spec.sweep:
-            out.append(spec.problem(("sweep",), "sweeps are not implemented yet in this snnrun version"))
         return out
 
     @abstractmethod

@@ -88,7 +88,7 @@ def run_once(argv: list[str]) -> dict:
     if m:
         spikes, rate = int(m.group(1)), float(m.group(2))
     return {"wall_s": wall, "peak_mib": rusage.ru_maxrss / 1024.0, "returncode": proc.returncode,
-            "spikes": spikes, "rate_hz": rate, "stderr_tail": stderr[-2000:]}
+            "spikes": spikes, "rate_hz": rate, "stderr_tail": stderr[-2000:], "stdout_tail": stdout[-2000:]}
 
 
 def _snnrun_spikes(stdout: str) -> tuple[int | None, float | None]:

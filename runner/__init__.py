@@ -6,6 +6,8 @@ Public API::
     results = snnrun.run(spec, backend="reference", out="results")
     results.spikes            # pandas DataFrame: population, neuron, time (s)
     snnrun.read_results(results.path)
+    outcome = snnrun.run_sweep("specs/sweep_fi.yaml")    # every point of a sweep, resumable
+    snnrun.read_sweep(outcome.folder)                    # its summary: one row per task and population
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "__version__", "load_spec", "instantiate", "run", "read_results", "Results",
+    "__version__", "load_spec", "instantiate", "run", "read_results", "Results", "run_sweep", "read_sweep",
     "SnnrunError", "SpecError", "UnsupportedFeature", "BackendError", "ExpectationFailed",
     "ResultsError", "ExitCode",
 ]
@@ -39,6 +41,9 @@ def __getattr__(name: str):
     if name == "run":
         from .execute import run
         return run
+    if name in ("run_sweep", "read_sweep"):
+        from . import sweep
+        return getattr(sweep, name)
     if name in ("read_results", "Results"):
         from . import results
         return getattr(results, name)

@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
+from . import sweep_cli
 from .schema.errors import ExitCode, ExpectationFailed, SnnrunError
 
 SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema")
@@ -194,8 +195,12 @@ def run_command(
                                        "of CPUs)", min=1),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the results folder"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+    seeds: Optional[str] = sweep_cli.SEEDS, dask: Optional[str] = sweep_cli.DASK,
+    run_id: Optional[str] = sweep_cli.RUN_ID, keep_going: bool = sweep_cli.KEEP_GOING,
+    retries: int = sweep_cli.RETRIES,
 ) -> None:
-    """Run SPEC on one or more backends and write the results (spikes, traces, manifests) under --out."""
+    """Run SPEC on one or more backends and write the results (spikes, traces, manifests) under --out;
+    a spec with a sweep (or --seeds) runs every task of the sweep (see docs/pipelines.md)."""
     from .execute import execute
     from .schema.loader import load_spec
 
@@ -209,11 +214,16 @@ def run_command(
 
     try:
         loaded = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
+        if sweep_cli.wants_sweep(loaded, seeds, dask, retries, compare, profile):
+            return sweep_cli.run_sweep_command(loaded, backend=backend, out=out, seeds=seeds, dask=dask, jobs=jobs,
+                                               run_id=run_id, keep_going=keep_going, retries=retries,
+                                               timeout=timeout, compare=compare, profile=profile, quiet=quiet,
+                                               debug=debug)
         if compare:  # a bad profile or compare.tolerances is reported before anything runs
             from .compare.grading import profile_for
             profile_for(loaded.compare, profile, locate=loaded.problem)
         outcome = execute(loaded, backend=backend or None, out=out, progress=progress.factory,
-                          keep_going=True, timeout=timeout, max_workers=jobs, status=status)
+                          keep_going=True, timeout=timeout, max_workers=jobs, status=status, run_id=run_id)
     except (SnnrunError, ValueError) as error:
         progress.close()
         if not isinstance(error, SnnrunError):

@@ -62,14 +62,18 @@ class RunOutcome:
 
 
 def population_summary(spec: Spec, spikes) -> dict:
-    """Per population: size, spike count and mean rate (Hz) over the whole run."""
+    """Per population: size, spike count, mean rate (Hz) over the whole run and mean CV of inter-spike
+    intervals (over neurons with at least 3 spikes; None when none has)."""
+    from .compare.metrics import cv_isi, split_trains
+
     out = {}
     for name, pop in spec.populations.items():
         if name not in spikes:
             continue
-        count = int(spikes[name][0].size)
-        out[name] = {"size": pop.size, "spikes": count,
-                     "rate_hz": count / (pop.size * spec.simulation.duration)}
+        ids, times = spikes[name]
+        out[name] = {"size": pop.size, "spikes": int(ids.size),
+                     "rate_hz": int(ids.size) / (pop.size * spec.simulation.duration),
+                     "cv_isi": cv_isi(split_trains(ids, times, pop.size))}
     return out
 
 
@@ -133,18 +137,22 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             out: str | os.PathLike = "results", seed: int | None = None,
             progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
             timeout: float | None = None, max_workers: int | None = None,
-            status: StatusCallback | None = None) -> RunOutcome:
+            status: StatusCallback | None = None, run_id: str | None = None) -> RunOutcome:
     """Run ``spec`` on ``backend`` (a name, names, or ``"all"``) and write the run; see :func:`run`.
 
     Several backends run in parallel worker processes, at most ``max_workers`` at once (default: the
     number of CPUs). ``timeout`` (s) bounds each worker. ``keep_going`` records a failed backend in the
     run's manifest and keeps the others (the run fails only if every backend failed); without it the
     first failure stops the others, removes the run folder and raises :class:`BackendError`.
+    ``run_id`` names the run folder (``<out>/<spec name>/<run_id>``, which must not exist yet) instead
+    of a new time-stamped id, so a pipeline can name its outputs in advance.
     """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
     elif seed is not None:
         raise ValueError("seed= needs a spec path; set the seed in the spec")
+    if spec.sweep is not None:
+        raise ValueError(f"{spec.source.file}: the spec has a sweep: run it with snnrun.run_sweep")
     spec_text = None
     if spec.source.file and os.path.isfile(spec.source.file):
         spec_text = Path(spec.source.file).read_text(encoding="utf-8", errors="replace")
@@ -155,7 +163,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
     t0 = time.perf_counter()
     instance = instantiate(spec)
     draw_time = time.perf_counter() - t0
-    writer = RunWriter(out, spec, spec_text)
+    writer = RunWriter(out, spec, spec_text, run_id=run_id)
     outcome = RunOutcome(None, skipped=skipped)
     manifests: dict[str, dict] = {}
 
@@ -210,7 +218,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
 def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
         out: str | os.PathLike = "results", seed: int | None = None,
         progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
-        timeout: float | None = None, max_workers: int | None = None):
+        timeout: float | None = None, max_workers: int | None = None, run_id: str | None = None):
     """Run ``spec`` (a Spec or a path) on ``backend`` (a name, names or ``"all"``; default the spec's
     own list).
 
@@ -220,9 +228,11 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     in parallel (``isolate=False`` runs every backend in this process, one after the other, for
     debugging). By default a failing backend raises :class:`BackendError` and leaves no run folder;
     ``keep_going=True`` records it in the run's manifest and returns the other backends' Results.
+    ``run_id`` names the run folder (default: a new time-stamped id). A spec with a ``sweep`` is run
+    by :func:`snnrun.run_sweep` instead.
     """
     outcome = execute(spec, backend, out, seed, progress, isolate, keep_going=keep_going, timeout=timeout,
-                      max_workers=max_workers)
+                      max_workers=max_workers, run_id=run_id)
     ran = len(outcome.results) + len(outcome.failures)
     return next(iter(outcome.results.values())) if ran == 1 else dict(outcome.results)
 

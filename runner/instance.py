@@ -8,6 +8,7 @@ so the same spec and seed give the same instance in any process and for any back
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 
@@ -49,7 +50,8 @@ class PopulationInstance:
 @dataclass
 class ProjectionInstance:
     """Explicit synapses: ``pre``/``post`` int64 indices, ``weight`` float64 (A, S or V by ``kind``),
-    ``delay_steps`` int64 >= 1 (the delay is ``delay_steps * dt`` seconds)."""
+    ``delay_steps`` int64 >= 1 (the delay is ``delay_steps * dt`` seconds). ``plasticity`` and
+    ``short_term`` are the synapse's rules as the typed spec holds them (SI values), or None."""
 
     name: str
     pre_population: str
@@ -60,6 +62,8 @@ class ProjectionInstance:
     post: np.ndarray
     weight: np.ndarray
     delay_steps: np.ndarray
+    plasticity: Mapping | None = None
+    short_term: Mapping | None = None
 
     @property
     def size(self) -> int:
@@ -81,14 +85,34 @@ class StimulusInstance:
 
 @dataclass
 class NetworkInstance:
-    spec: Spec
+    """Everything a backend needs to simulate one drawn network, and nothing it must look up elsewhere:
+    adapters read this, never the Spec, so an instance can be shipped alone (pickled to a spawned
+    process or a Dask worker, or written out) and run.
+
+    ``name``: the spec's name; ``seed``: the master seed the instance was drawn from (backends seed
+    their own generators from it, if they draw anything); ``spec_hash``: the spec it came from;
+    ``dt`` and ``duration`` in s, ``n_steps = duration / dt``; ``options``: backend name -> that
+    backend's ``simulation.options`` (read-only mappings); ``populations``, ``projections`` (with their
+    plasticity rules), ``stimuli``: the drawn arrays; ``recordings``: the probes; ``warnings``: messages
+    from loading and drawing, for the results manifest.
+    """
+
+    name: str
+    seed: int
+    spec_hash: str
     dt: float
+    duration: float
     n_steps: int
+    options: Mapping[str, Mapping]
     populations: dict[str, PopulationInstance]
     projections: dict[str, ProjectionInstance]
     stimuli: dict[str, StimulusInstance]
     recordings: tuple[Recording, ...]
     warnings: list[str] = field(default_factory=list)
+
+    def backend_options(self, backend: str) -> Mapping:
+        """``simulation.options`` of ``backend`` (empty when the spec sets none)."""
+        return self.options.get(backend, {})
 
 
 def draw_value(value: ValueSpec, n: int, rng: np.random.Generator | None) -> np.ndarray:
@@ -232,7 +256,9 @@ def instantiate(spec: Spec) -> NetworkInstance:
         delay_steps = np.maximum(1, np.rint(delay / dt)).astype(np.int64)
         kind = cat.MODELS[post.model.type].synapse
         projs[name] = ProjectionInstance(name, proj.pre, proj.post, proj.synapse.receptor, kind,
-                                         pre_idx, post_idx, weight, delay_steps)
+                                         pre_idx, post_idx, weight, delay_steps,
+                                         proj.synapse.plasticity, proj.synapse.short_term)
     stimuli = {name: _stimulus(stim, spec, spec.populations[stim.population].size)
                for name, stim in spec.stimuli.items()}
-    return NetworkInstance(spec, dt, spec.simulation.n_steps, pops, projs, stimuli, spec.record, warnings)
+    return NetworkInstance(spec.name, seed, spec.spec_hash, dt, spec.simulation.duration, spec.simulation.n_steps,
+                           spec.simulation.options, pops, projs, stimuli, spec.record, warnings)

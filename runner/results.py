@@ -92,13 +92,19 @@ def write_trace(path: Path, trace: Trace, unit: str) -> None:
 class RunWriter:
     """Collects one run (one or more backends) in a hidden folder; :meth:`commit` renames it into place."""
 
-    def __init__(self, out: str | os.PathLike, spec, spec_text: str | None):
+    def __init__(self, out: str | os.PathLike, spec, spec_text: str | None, run_id: str | None = None,
+                 folder: str | os.PathLike | None = None):
+        """The run goes to ``<out>/<spec name>/<run_id>`` (default: a new :func:`new_run_id`), or to
+        ``folder`` when given (a sweep's task); either must not exist yet or be an empty folder (one a
+        pipeline tool made for its output: os.rename replaces an empty folder)."""
         self.spec = spec
-        self.run_id = new_run_id()
-        parent = Path(out) / spec.name
-        parent.mkdir(parents=True, exist_ok=True)
-        self.final = parent / self.run_id
-        self.partial = parent / f".{self.run_id}.partial"
+        self.final = Path(folder) if folder is not None else Path(out) / spec.name / (run_id or new_run_id())
+        self.run_id = self.final.name
+        if self.final.exists() and not (self.final.is_dir() and not any(self.final.iterdir())):
+            raise ResultsError(f"{self.final} already exists: remove it, or give another run id")
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        # a random part: an interrupted writer of the same folder may have left its .partial behind
+        self.partial = self.final.parent / f".{self.run_id}.{secrets.token_hex(3)}.partial"
         self.partial.mkdir()
         if spec_text is not None:
             (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
@@ -189,22 +195,10 @@ def read_results(run_dir: str | os.PathLike):
     A backend folder itself may be given too. Raises :class:`ResultsError` for a folder that is not a
     complete run (an interrupted run's ``.partial`` folder, for instance).
     """
-    path = Path(run_dir)
-    manifest_file = path / MANIFEST
-    if not manifest_file.is_file():
-        hint = " (an interrupted run)" if path.name.endswith(".partial") else ""
-        raise ResultsError(f"{path}: not a complete snnrun results folder{hint}: no {MANIFEST}")
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"{manifest_file}: unreadable manifest: {exc}") from None
-    if "backend" in manifest:  # a backend folder
-        return Results(path, manifest)
-    runs = {}
-    for backend, entry in manifest.get("backends", {}).items():
-        if entry.get("folder"):
-            sub = path / entry["folder"]
-            runs[backend] = Results(sub, json.loads((sub / MANIFEST).read_text(encoding="utf-8")))
-    if not runs:
-        raise ResultsError(f"{path}: the run has no successful backend")
+    from .reader import read_folder
+
+    folder = read_folder(run_dir)
+    if folder.backend is None and not folder.results:
+        raise ResultsError(f"{folder.path}: the run has no successful backend")
+    runs = folder.results
     return next(iter(runs.values())) if len(runs) == 1 else runs

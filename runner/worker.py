@@ -1,4 +1,4 @@
-"""Run backends in worker processes of their own, one at a time or several in parallel.
+"""Run backends (and a sweep's tasks) in worker processes of their own, one at a time or several in parallel.
 
 NEST, NEURON and Brian2 keep process-wide state (kernels, compiled mechanisms, devices), and a simulator
 that crashes (segfault, abort, OOM kill) must not take the other backends' results down. Each simulator
@@ -11,6 +11,7 @@ Results and progress come back over a pipe; a child that dies or exceeds its tim
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -33,19 +34,24 @@ def strip_mpi_environment(environ=os.environ) -> list[str]:
     return removed
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: Optional[int]) -> None:
     """Linux: have the kernel kill this worker when the parent dies (a killed ``snnrun`` must not leave
-    simulators running on); elsewhere the worker stops at its next send to the closed pipe."""
+    simulators running on); elsewhere the worker stops at its next send to the closed pipe. ``parent``
+    None: the worker's parent is a forkserver, not the process that asked for it."""
     try:
         import ctypes
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:  # the parent died before prctl took effect
+    if parent is not None and os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
 
-def _child(adapter: Adapter, instance, conn, with_progress: bool, parent: int) -> None:
+#: what a worker runs: called with a progress callback (or None), returns what the worker sends back
+Job = Callable[[Optional[Progress]], object]
+
+
+def _child(job: Job, conn, with_progress: bool, parent: Optional[int]) -> None:
     # Default SIGINT handling: the parent decides what an interrupt means and terminates us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
@@ -59,7 +65,7 @@ def _child(adapter: Adapter, instance, conn, with_progress: bool, parent: int) -
             conn.send(("progress", done, total))
 
     try:
-        output = adapter.run(instance, progress if with_progress else None)
+        output = job(progress if with_progress else None)
         conn.send(("ok", output))
     except BackendError as exc:
         conn.send(("error", exc.detail, exc.path))
@@ -70,17 +76,20 @@ def _child(adapter: Adapter, instance, conn, with_progress: bool, parent: int) -
 
 
 class Worker:
-    """One backend running in a forked child. :meth:`poll` never blocks for long: it forwards progress
-    and returns the RunOutput once the child has sent it, or raises BackendError (crash, error, timeout).
+    """One job (a backend's run, a sweep's task) in a forked child. :meth:`poll` never blocks for long:
+    it forwards progress and returns the job's result once the child has sent it, or raises
+    BackendError (crash, error, timeout) naming ``name``.
     """
 
-    def __init__(self, adapter: Adapter, instance, progress: Optional[Progress] = None,
-                 timeout: Optional[float] = None):
-        self.adapter, self.name, self.progress, self.timeout = adapter, adapter.name, progress, timeout
-        ctx = multiprocessing.get_context("fork")
+    def __init__(self, name: str, job: Job, progress: Optional[Progress] = None,
+                 timeout: Optional[float] = None, context=None):
+        """``context``: a multiprocessing context (default fork); with any other the job is pickled."""
+        self.name, self.progress, self.timeout = name, progress, timeout
+        ctx = context or multiprocessing.get_context("fork")
         self.receiver, sender = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_child, args=(adapter, instance, sender, progress is not None, os.getpid()),
-                                   name=f"snnrun-{adapter.name}", daemon=True)
+        parent = os.getpid() if ctx.get_start_method() == "fork" else None
+        self.process = ctx.Process(target=_child, args=(job, sender, progress is not None, parent),
+                                   name=f"snnrun-{name}", daemon=True)
         self.started = time.monotonic()
         self.process.start()
         sender.close()
@@ -93,8 +102,8 @@ class Worker:
         """What :func:`multiprocessing.connection.wait` can wait on for this worker."""
         return [self.receiver, self.process.sentinel]
 
-    def poll(self) -> Optional[RunOutput]:
-        """Handle every message waiting; the RunOutput when done, None while running."""
+    def poll(self) -> Optional[object]:
+        """Handle every message waiting; the job's result when done, None while running."""
         while self.receiver.poll(0):
             try:
                 message = self.receiver.recv()
@@ -116,6 +125,14 @@ class Worker:
             raise BackendError(self.name, f"timed out after {self.timeout:g} s")
         return None
 
+    def wait(self):
+        """Block until the job's result arrives (returned) or the worker fails (BackendError)."""
+        while True:
+            output = self.poll()
+            if output is not None:
+                return output
+            multiprocessing.connection.wait(self.handles(), timeout=0.05)
+
     def stop(self) -> None:
         """Terminate the child if it still runs (SIGTERM, then SIGKILL after 5 s) and close the pipe."""
         if self.process.is_alive():
@@ -133,39 +150,45 @@ def run_isolated(adapter: Adapter, instance, progress: Optional[Progress] = None
 
     ``timeout`` (s) bounds the worker's wall time; None waits as long as it takes.
     """
-    worker = Worker(adapter, instance, progress, timeout)
+    worker = Worker(adapter.name, functools.partial(adapter.run, instance), progress, timeout)
     try:
-        while True:
-            output = worker.poll()
-            if output is not None:
-                return output
-            multiprocessing.connection.wait(worker.handles(), timeout=0.05)
+        return worker.wait()
     finally:
         worker.stop()
 
 
-Outcome = tuple[str, Optional[RunOutput], Optional[BackendError], float]
+Outcome = tuple[str, Optional[object], Optional[BackendError], float]
 
 
 def run_parallel(adapters: Mapping[str, Adapter], instance, max_workers: int,
                  progress: Optional[Callable[[str], Optional[Progress]]] = None,
                  timeout: Optional[float] = None,
                  on_start: Optional[Callable[[str], None]] = None) -> Iterator[Outcome]:
-    """Run each adapter in a worker of its own, at most ``max_workers`` at once, in the given order.
+    """Run each adapter on ``instance`` in a worker of its own, at most ``max_workers`` at once, in the
+    given order; see :func:`run_jobs`."""
+    jobs = {name: functools.partial(adapter.run, instance) for name, adapter in adapters.items()}
+    return run_jobs(jobs, max_workers, progress, timeout, on_start)
 
-    Yields ``(name, output, None, wall s)`` or ``(name, None, BackendError, wall s)`` as each finishes.
+
+def run_jobs(jobs: Mapping[str, Job], max_workers: int,
+             progress: Optional[Callable[[str], Optional[Progress]]] = None,
+             timeout: Optional[float] = None,
+             on_start: Optional[Callable[[str], None]] = None) -> Iterator[Outcome]:
+    """Run each job in a worker of its own, at most ``max_workers`` at once, in the given order.
+
+    Yields ``(name, result, None, wall s)`` or ``(name, None, BackendError, wall s)`` as each finishes.
     ``timeout`` (s) applies to each worker from its own start. Closing the generator (or an exception
     in the caller, such as KeyboardInterrupt) terminates every worker still running.
     """
-    queue = list(adapters.items())
+    queue = list(jobs.items())
     running: dict[str, Worker] = {}
     try:
         while queue or running:
             while queue and len(running) < max(1, max_workers):
-                name, adapter = queue.pop(0)
+                name, job = queue.pop(0)
                 if on_start is not None:
                     on_start(name)
-                running[name] = Worker(adapter, instance, progress(name) if progress else None, timeout)
+                running[name] = Worker(name, job, progress(name) if progress else None, timeout)
             handles = [h for w in running.values() for h in w.handles()]
             multiprocessing.connection.wait(handles, timeout=0.05)
             for name in list(running):

@@ -225,14 +225,20 @@ def build_schema() -> dict:
         "expect": {"type": "array", "items": _ref("expectation")},
         "compare": _closed({
             "reference": {"enum": list(cat.BACKEND_NAMES)},
-            "profile": {"enum": ["exact", "single_neuron", "network"]},
+            "profile": {"enum": ["exact", "single_neuron", "network", "seed_spread"]},
             "tolerances": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
         }),
         "sweep": _closed({
-            "mode": {"enum": ["grid", "zip"]},
-            "seeds": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-            "parameters": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}},
-        }),
+            "mode": {"enum": ["grid", "zip"], "description": "grid: every combination of the parameters' "
+                     "values (default); zip: the i-th value of every parameter together"},
+            "seeds": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+                      "minItems": 1, "uniqueItems": True,
+                      "description": "run every point once per seed (default: the spec's seed)"},
+            "parameters": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1},
+                           "description": "dotted spec path (e.g. populations.exc.params.i_offset) -> the "
+                                          "values it takes, each written as the spec writes that value"},
+        }, description="run the spec over a grid (or zip) of parameter values and seeds; every point is "
+                       "validated before anything runs"),
     }, ("snnrun", "name", "simulation", "populations"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

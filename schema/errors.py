@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     EXPECTATION_FAILED = 6
     RESULTS_ERROR = 7
     BACKENDS_DIFFER = 8  # --compare: a backend differs from the reference beyond the tolerance profile
+    TASKS_FAILED = 9  # a sweep: some of its tasks failed (the others are complete and summarised)
     INTERRUPTED = 130
 
 

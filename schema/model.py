@@ -7,18 +7,62 @@ distributions stay distributions until :func:`snnrun.instantiate` draws the netw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Mapping, Union
+from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Union
 
 from .errors import Problem
 from .units import Dimension
 
+if TYPE_CHECKING:
+    from .sweep import Sweep
+
 Path = tuple[Union[str, int], ...]
 
 
-def frozen_map(items: Mapping | None = None) -> Mapping:
-    """A read-only view of a fresh dict, used for every mapping field of the IR."""
-    return MappingProxyType(dict(items or {}))
+class FrozenMap(Mapping):
+    """A read-only mapping over a private copy of its items: the type of every mapping field of the IR.
+
+    Unlike ``types.MappingProxyType`` it pickles (so a Spec or an instance can be shipped to a spawned
+    process or a Dask worker) and hashes. Equality is a dict's: equal to any mapping with the same items,
+    whatever the order. The hash agrees with it: it is order-independent and looks into nested dicts and
+    lists (frozen for hashing only), so a FrozenMap holding the validated YAML mapping hashes too.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping | None = None):
+        self._items = dict(items or {})
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+    def __hash__(self) -> int:
+        return hash(_hashable(self))
+
+    def __reduce__(self):
+        return (FrozenMap, (self._items,))
+
+
+def _hashable(value):
+    """An immutable stand-in for hashing: mappings as frozensets of items, lists as tuples."""
+    if isinstance(value, Mapping):
+        return frozenset((key, _hashable(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(item) for item in value)
+    return value
+
+
+def frozen_map(items: Mapping | None = None) -> FrozenMap:
+    """A read-only copy of ``items`` (top level only: nested values are kept as they are)."""
+    return FrozenMap(items)
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,10 @@ class Distribution:
     choices: tuple[float, ...] = ()
     unit: float = 1.0
 
+    def __post_init__(self):
+        if not isinstance(self.params, FrozenMap):  # hashable and read-only whatever the caller passed
+            object.__setattr__(self, "params", FrozenMap(self.params))
+
 
 ValueSpec = Union[Quantity, Values, Distribution]
 
@@ -81,7 +129,8 @@ class Population:
 @dataclass(frozen=True)
 class Connect:
     """A connection rule. ``p`` for fixed_probability; ``n`` for fixed_indegree/outdegree/total;
-    ``pairs`` (pre, post) and optional per-pair ``weights``/``delays`` (SI) for from_list."""
+    ``pairs`` (pre, post) and, for from_list with a file, the file's ``weights``/``delays`` cells as
+    written (quantity strings; the Synapse holds their SI values)."""
 
     rule: str
     p: float | None = None
@@ -89,8 +138,13 @@ class Connect:
     allow_self: bool = True
     multapses: bool = False
     pairs: tuple[tuple[int, int], ...] = ()
-    weights: tuple[float, ...] | None = None
-    delays: tuple[float, ...] | None = None
+    weights: tuple | None = None
+    delays: tuple | None = None
+
+    def __post_init__(self):
+        for name in ("weights", "delays"):  # a connection file's cells may arrive as a list
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -183,7 +237,8 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class Spec:
-    """A loaded, validated, normalised spec. ``raw`` is the validated mapping (read-only use)."""
+    """A loaded, validated, normalised spec. ``raw`` is the validated mapping (read-only use);
+    ``sweep`` the typed sweep (:mod:`snnrun.schema.sweep`), None for a single run."""
 
     version: str
     name: str
@@ -196,7 +251,7 @@ class Spec:
     record: tuple[Recording, ...]
     expect: tuple[Expectation, ...]
     compare: Mapping
-    sweep: Mapping
+    sweep: Optional[Sweep]
     source: SourceMap
     spec_hash: str
     raw: Mapping = field(repr=False, default_factory=frozen_map)

@@ -16,6 +16,7 @@ from . import catalogue as cat
 from .errors import Problem, SpecError
 from .model import (Connect, Expectation, NeuronModel, Path, Population, Projection, Quantity, Recording, Values,
                     Simulation, SourceMap, Spec, Stimulus, Synapse, frozen_map)
+from .sweep import normalise_sweep
 from .units import Dimension, format_quantity
 from .validate import printable
 from .values import number_or_quantity, parse_value, value_bounds
@@ -585,13 +586,14 @@ def normalise(data: Mapping, file: str, positions: Mapping, key_positions: Mappi
     stimuli = n.stimuli(pops)
     record = n.record(pops, projs)
     expect = n.expect(pops)
+    sweep = normalise_sweep(data, file, positions, key_positions, base_dir, n.problems, normalise)
     if n.problems:
         raise SpecError(n.problems)
     return Spec(
         version=data["snnrun"], name=data["name"], description=data.get("description", ""),
         seed=data.get("seed", 0), simulation=simulation, populations=frozen_map(pops),
         projections=frozen_map(projs), stimuli=frozen_map(stimuli), record=record, expect=expect,
-        compare=frozen_map(data.get("compare", {})), sweep=frozen_map(data.get("sweep", {})),
+        compare=frozen_map(data.get("compare", {})), sweep=sweep,
         source=SourceMap(file, frozen_map(positions)),
         spec_hash=spec_hash(data, n.extra_hash.digest()), raw=frozen_map(data),
         warnings=tuple(n.warnings), base_dir=base_dir,

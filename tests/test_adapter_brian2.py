@@ -304,8 +304,8 @@ def test_cuba_on_the_same_instance_matches_the_reference_cython():
     spikes for the first 500 ms (half the measured span) and population rates within 1%.
     """
     spec = load_spec(SPECS / "cuba.yaml")
-    assert codegen_target(spec) == "cython"  # the spec does not choose: this is the default
     instance = instantiate(spec)
+    assert codegen_target(instance) == "cython"  # the spec does not choose: this is the default
     ref = ReferenceAdapter().run(instance)
     b2 = Brian2Adapter().run(instance)
     assert b2.versions["brian2-codegen"] == "cython"
@@ -325,8 +325,8 @@ def test_the_cpp_benchmark_spec_draws_the_same_network_as_cuba():
     """specs/cuba_brian2_cpp.yaml differs from cuba.yaml only in simulation.options (the benchmark
     compares codegen targets on one network): same instance, array for array."""
     plain, cpp = load_spec(SPECS / "cuba.yaml"), load_spec(SPECS / "cuba_brian2_cpp.yaml")
-    assert codegen_target(cpp) == "cpp_standalone"
     a, b = instantiate(plain), instantiate(cpp)
+    assert codegen_target(b) == "cpp_standalone"
     for name, proj in a.projections.items():
         for field in ("pre", "post", "weight", "delay_steps"):
             np.testing.assert_array_equal(getattr(b.projections[name], field), getattr(proj, field))

@@ -45,10 +45,9 @@ CAPABILITIES = Capabilities(
 )
 
 
-def codegen_target(spec) -> str:
+def codegen_target(instance) -> str:
     """``simulation.options.brian2.codegen`` (validated by the schema), default cython."""
-    options = spec.simulation.options.get("brian2", {}) if spec.simulation.options else {}
-    return options.get("codegen", DEFAULT_CODEGEN)
+    return instance.backend_options("brian2").get("codegen", DEFAULT_CODEGEN)
 
 
 class Brian2Adapter(Adapter):
@@ -69,7 +68,7 @@ class Brian2Adapter(Adapter):
         return out
 
     def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
-        target = codegen_target(instance.spec)
+        target = codegen_target(instance)
         try:
             return self._run(instance, progress, target)
         except SnnrunError:

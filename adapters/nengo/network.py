@@ -61,7 +61,7 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
     where = where or BuildCursor()
     dt, n_steps = instance.dt, instance.n_steps
     pops = instance.populations
-    net = nengo.Network(label=instance.spec.name, seed=instance.spec.seed)
+    net = nengo.Network(label=instance.name, seed=instance.seed)
     outputs, ensembles, maps, syn_maps = {}, {}, {}, {}
     connections: dict[tuple[str, str], list] = {}  # (post population, receptor) -> [(conn, synapse map)]
     with net:

@@ -44,9 +44,9 @@ def prepare_environment(tools_on_path: bool = False) -> None:
 
 def _param_path(spec: Spec, name: str, pop, param: str) -> tuple:
     """Where a population's parameter is written: its own params, else its named model's."""
-    own = (spec.raw.get("populations", {}).get(name, {}) or {}).get("params") or {}
-    if param in own:
-        return ("populations", name, "params", param)
+    own = ("populations", name, "params", param)
+    if own in spec.source.positions:  # written in the population itself
+        return own
     if pop.model_name:
         return ("models", pop.model_name, "params", param)
     return ("populations", name, "model", "params", param)

@@ -44,7 +44,7 @@ class NestSession(Session):
         # delay the spec allows (>= dt) is representable
         self.sim.setup(timestep=self.dt_ms, min_delay=self.dt_ms, max_delay=max_delay_ms,
                        spike_precision="on_grid", threads=1, verbosity="error",
-                       rng_seed=int(self.inst.spec.seed) % (2 ** 31 - 1) or 1)
+                       rng_seed=int(self.inst.seed) % (2 ** 31 - 1) or 1)
         self.generators: dict[str, object] = {}  # source population -> NodeCollection of spike_generators
         self.ids: dict[str, np.ndarray] = {}
         self._plan_stimuli()

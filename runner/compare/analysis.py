@@ -8,14 +8,14 @@ the plots need.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
 import numpy as np
 
-from ..results import MANIFEST, Results
+from ..reader import read_folder
+from ..results import Results
 from ..schema.errors import ExitCode, Problem, ResultsError
 from . import grading as g
 from . import metrics as m
@@ -61,19 +61,10 @@ def _spec_settings(run_dir: Path, spec):
 
 
 def load_run(run_dir: Path) -> tuple[dict, dict[str, Results]]:
-    manifest_file = run_dir / MANIFEST
-    if not manifest_file.is_file():
-        hint = " (an interrupted run)" if run_dir.name.endswith(".partial") else ""
-        raise ResultsError(f"{run_dir}: not a complete snnrun results folder{hint}: no {MANIFEST}")
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    if "backends" not in manifest:
+    folder = read_folder(run_dir)
+    if folder.backend is not None:
         raise ResultsError(f"{run_dir}: a backend folder; give the run folder above it")
-    results = {}
-    for name, entry in manifest["backends"].items():
-        if entry.get("folder"):
-            sub = run_dir / entry["folder"]
-            results[name] = Results(sub, json.loads((sub / MANIFEST).read_text(encoding="utf-8")))
-    return manifest, results
+    return folder.manifest, folder.results
 
 
 def _trains_of(res: Results, population: str, size: int) -> list:
