@@ -308,7 +308,7 @@ def backends_command() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .adapters.registry import get_adapter, known_backends
+    from .adapters.registry import declaration, get_adapter, known_backends
 
     table = Table(show_edge=False, header_style="bold")
     for column in ("backend", "status", "versions", "model types", "stimuli"):
@@ -318,6 +318,11 @@ def backends_command() -> None:
             adapter = get_adapter(name)
         except SnnrunError as error:
             table.add_row(name, "unavailable", escape(str(error)), "", "")
+            continue
+        decl = declaration(name)
+        if not decl.installed():
+            status = f"not installed (needs {', '.join(decl.missing())}: {decl.install_hint()})"
+            table.add_row(name, escape(status), "", "", "")
             continue
         versions = ", ".join(f"{k} {v}" for k, v in adapter.versions().items())
         caps = adapter.capabilities

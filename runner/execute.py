@@ -10,14 +10,13 @@ leaves a folder that looks complete.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .adapters.registry import get_adapter, known_backends
+from .adapters.registry import declaration, get_adapter, installed, known_backends
 from .expect import evaluate
 from .instance import instantiate
 from .results import Results, RunWriter, platform_info
@@ -30,9 +29,6 @@ ProgressFactory = Callable[[str], Optional[Callable[[int, int], None]]]
 #: status(backend, state, detail): state is "queued", "running", "done", "failed" or "skipped"
 StatusCallback = Callable[[str, str, str], None]
 
-#: modules a backend needs besides snnrun itself; a backend whose modules are missing is not installed
-REQUIRES = {"reference": (), "brian2": ("brian2",), "nengo": ("nengo",), "pynn:nest": ("pyNN", "nest"),
-            "pynn:neuron": ("pyNN", "neuron"), "pynn:brian2": ("pyNN", "brian2")}
 ALL = "all"
 
 
@@ -85,11 +81,6 @@ def check_backends(spec: Spec, backends: Iterable[str]) -> dict:
     return adapters
 
 
-def installed(name: str) -> bool:
-    """True when the simulator modules backend ``name`` drives can be imported (without importing them)."""
-    return all(importlib.util.find_spec(module) is not None for module in REQUIRES.get(name, ()))
-
-
 def select_all(spec: Spec) -> tuple[dict, dict[str, str]]:
     """``--backend all``: the adapters of every installed backend that can run ``spec``, and for each
     other backend the reason it is skipped (not installed, or the first unsupported feature)."""
@@ -101,7 +92,7 @@ def select_all(spec: Spec) -> tuple[dict, dict[str, str]]:
             skipped[name] = str(error)
             continue
         if not installed(name):
-            skipped[name] = f"not installed (needs {', '.join(REQUIRES[name])})"
+            skipped[name] = f"not installed (needs {', '.join(declaration(name).missing())})"
             continue
         problems = adapter.check(spec)
         if problems:
