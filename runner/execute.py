@@ -124,13 +124,14 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             out: str | os.PathLike = "results", seed: int | None = None,
             progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
             timeout: float | None = None, max_workers: int | None = None,
-            status: StatusCallback | None = None) -> RunOutcome:
+            status: StatusCallback | None = None, save_instance: bool = False) -> RunOutcome:
     """Run ``spec`` on ``backend`` (a name, names, or ``"all"``) and write the run; see :func:`run`.
 
     Several backends run in parallel worker processes, at most ``max_workers`` at once (default: the
     number of CPUs). ``timeout`` (s) bounds each worker. ``keep_going`` records a failed backend in the
     run's manifest and keeps the others (the run fails only if every backend failed); without it the
     first failure stops the others, removes the run folder and raises :class:`BackendError`.
+    ``save_instance`` writes the drawn instance into the run folder's ``instance/`` (see instance_io).
     """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
@@ -169,6 +170,10 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
         status(name, "done", f"{wall:.1f} s")
 
     try:
+        if save_instance:
+            from .instance_io import write_instance
+            write_instance(instance, writer.partial / "instance", spec_text,
+                           {"name": spec.name, "seed": spec.seed, "spec_hash": spec.spec_hash})
         for name in adapters:
             status(name, "queued", "")
         in_process = not isolate or (len(adapters) == 1 and not next(iter(adapters.values())).isolate)
@@ -201,7 +206,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
 def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
         out: str | os.PathLike = "results", seed: int | None = None,
         progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
-        timeout: float | None = None, max_workers: int | None = None):
+        timeout: float | None = None, max_workers: int | None = None, save_instance: bool = False):
     """Run ``spec`` (a Spec or a path) on ``backend`` (a name, names or ``"all"``; default the spec's
     own list).
 
@@ -213,7 +218,7 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     ``keep_going=True`` records it in the run's manifest and returns the other backends' Results.
     """
     outcome = execute(spec, backend, out, seed, progress, isolate, keep_going=keep_going, timeout=timeout,
-                      max_workers=max_workers)
+                      max_workers=max_workers, save_instance=save_instance)
     ran = len(outcome.results) + len(outcome.failures)
     return next(iter(outcome.results.values())) if ran == 1 else dict(outcome.results)
 
