@@ -52,6 +52,8 @@ class BackendDeclaration:
     when all of them can be found. ``extra`` is the pip extra that installs them (``snnrun[extra]``), or
     a full requirement for a backend of another distribution. ``options`` is the JSON Schema of
     ``simulation.options.<name>`` (an object schema); ``snnrun check`` validates a spec's options with it.
+    ``causes`` name, for the comparison report, why the backend's results differ from the reference
+    engine's where it runs a spec's numerics differently (cause -> explanation).
     """
 
     name: str
@@ -60,6 +62,7 @@ class BackendDeclaration:
     extra: str = ""
     options: Mapping = field(default_factory=lambda: {"type": "object", "additionalProperties": False})
     description: str = ""
+    causes: Mapping[str, str] = field(default_factory=dict)
 
     def load(self) -> type["Adapter"]:
         """The adapter class (imports its module, never the simulator)."""
