@@ -21,7 +21,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "__version__", "load_spec", "instantiate", "run", "read_results", "Results",
+    "__version__", "load_spec", "instantiate", "run", "read_results", "Results", "read_instance",
     "SnnrunError", "SpecError", "UnsupportedFeature", "BackendError", "ExpectationFailed",
     "ResultsError", "ExitCode",
 ]
@@ -39,6 +39,9 @@ def __getattr__(name: str):
     if name == "run":
         from .execute import run
         return run
+    if name == "read_instance":
+        from .instance_io import read_instance
+        return read_instance
     if name in ("read_results", "Results"):
         from . import results
         return getattr(results, name)

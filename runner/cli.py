@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from .schema.errors import ExitCode, ExpectationFailed, SnnrunError
 
-SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema")
+SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema", "instance", "export", "import")
 
 
 class _DefaultRun(TyperGroup):
@@ -193,6 +193,8 @@ def run_command(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="backends run at once (default: the number "
                                        "of CPUs)", min=1),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the results folder"),
+    save_instance: bool = typer.Option(False, "--save-instance", help="keep the drawn network (connectivity, "
+                                       "parameters, source trains) in the run folder's instance/"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
     """Run SPEC on one or more backends and write the results (spikes, traces, manifests) under --out."""
@@ -213,7 +215,8 @@ def run_command(
             from .compare.grading import profile_for
             profile_for(loaded.compare, profile, locate=loaded.problem)
         outcome = execute(loaded, backend=backend or None, out=out, progress=progress.factory,
-                          keep_going=True, timeout=timeout, max_workers=jobs, status=status)
+                          keep_going=True, timeout=timeout, max_workers=jobs, status=status,
+                          save_instance=save_instance)
     except (SnnrunError, ValueError) as error:
         progress.close()
         if not isinstance(error, SnnrunError):
@@ -337,6 +340,11 @@ def schema_command() -> None:
     import json
 
     print(json.dumps(schema(), indent=2, sort_keys=True))
+
+
+from .interop_cli import register as _register_interop  # noqa: E402  (instance, export, import)
+
+_register_interop(app)
 
 
 def _version_callback(value: bool) -> None:

@@ -92,29 +92,28 @@ class NIRTorchAdapter(Adapter):
         problems = super().check(spec)
         if problems:
             return problems
-        what = f"the NIR path of {self.name}"
         neuron_types = {p.model.type for p in spec.populations.values() if p.model.type in nm.NEURON_NODES}
         if len(neuron_types) > 1:
             problems.append(spec.problem(("populations",), f"two neuron model types ({', '.join(sorted(neuron_types))}): "
-                                         f"{what} runs one neuron node"))
+                                         "the NIR path runs one neuron node"))
         for name, proj in spec.projections.items():
             if spec.populations[proj.pre].model.type not in nm.SOURCE_MODELS:
                 problems.append(spec.problem(("projections", name, "pre"), f"a projection from neuron population "
                                              f"{proj.pre}: nirtorch delivers spikes between NIR nodes within the "
                                              "same step (recurrent edges: from the previous step), never after the "
                                              f"one-step delay snnrun's shortest delay is; the Delay node that would "
-                                             f"carry it is not imported by {self.framework} ({what})"))
+                                             f"carry it is not imported by {self.framework}"))
         if problems:
             return problems
         from ...instance import instantiate
 
         instance = instantiate(spec)
-        problems += nir_export.check(spec, instance, what)
+        problems += nir_export.check(spec, instance)
         for name, pop in instance.populations.items():
             if pop.type in nm.NEURON_NODES and not np.array_equal(pop.params["v_reset"], pop.params["v_rest"]):
                 problems.append(spec.problem(nir_export._param_path(spec, name, "v_reset"),
                                              f"v_reset other than v_rest: {self.framework} resets to v_leak, which "
-                                             f"its NIR import needs at 0 (the rest) ({what})"))
+                                             "its NIR import needs at 0 (the rest)"))
         problems += self.check_framework(spec, instance)
         return problems
 

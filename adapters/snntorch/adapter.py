@@ -45,10 +45,9 @@ class SnnTorchAdapter(NIRTorchAdapter):
 
     def check_framework(self, spec: Spec, instance) -> list[Problem]:
         out = []
-        what = f"the NIR path of {self.name}"
         if abs(instance.dt - DT) > 1e-12 * DT:
             out.append(spec.problem(("simulation", "dt"), f"dt {instance.dt * 1e3:g} ms: snnTorch's NIR import fixes "
-                                    f"dt at 0.1 ms ({what})"))
+                                    "dt at 0.1 ms"))
         gaps = {name: np.float32(pop.params["v_thresh"] - pop.params["v_rest"])
                 for name, pop in instance.populations.items() if pop.spikes is None}
         values = np.unique(np.concatenate([np.atleast_1d(g) for g in gaps.values()])) if gaps else []
@@ -56,7 +55,7 @@ class SnnTorchAdapter(NIRTorchAdapter):
             name = next(iter(gaps))
             out.append(spec.problem(nir_export._param_path(spec, name, "v_thresh"), "v_thresh - v_rest differs "
                                     f"between neurons: snnTorch's NIR import needs one threshold per layer, and "
-                                    f"every population is one layer here ({what})"))
+                                    "every population is one layer here"))
         return out
 
     def gauge(self, model: str, params: dict) -> nm.Gauge:

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..instance import NetworkInstance, instantiate
-from ..schema.errors import Problem
+from ..schema.errors import Problem, UnsupportedFeature
 from ..schema.model import Spec
 from . import nir_mapping as nm
 
@@ -37,11 +37,18 @@ def _param_path(spec: Spec, population: str, param: str) -> tuple:
     return ("populations", population, "model", "params", param)
 
 
-def check(spec: Spec, instance: Optional[NetworkInstance] = None, what: str = "NIR") -> list[Problem]:
-    """Every element of ``spec`` a NIR graph cannot carry, located; draws the instance when the spec
-    itself does not decide (per-neuron values). ``what`` names the target in the messages."""
+class NotExportable(UnsupportedFeature):
+    """Spec elements a NIR graph cannot carry, each located."""
+
+    def lines(self) -> list[str]:
+        return [f"{p} (NIR cannot carry it)" for p in self.problems]
+
+
+def check(spec: Spec, instance: Optional[NetworkInstance] = None) -> list[Problem]:
+    """Every element of ``spec`` a NIR graph cannot carry, located (each once); draws the instance when
+    the spec itself does not decide (per-neuron values)."""
     problems: list[Problem] = []
-    add = lambda path, text: problems.append(spec.problem(path, f"{text} ({what})"))  # noqa: E731
+    add = lambda path, text: problems.append(spec.problem(path, text))  # noqa: E731
     dense = sum(spec.populations[p.pre].size * spec.populations[p.post].size for p in spec.projections.values())
     if dense > MAX_DENSE_ENTRIES:
         add(("projections",), f"{dense} dense weight entries: NIR carries dense matrices only, at most "
@@ -65,11 +72,11 @@ def check(spec: Spec, instance: Optional[NetworkInstance] = None, what: str = "N
     if problems and unsupported:
         return problems
     instance = instance if instance is not None else instantiate(spec)
-    problems += _check_arrays(spec, instance, what)
-    return problems
+    problems += _check_arrays(spec, instance)
+    return list({(p.path, p.message): p for p in problems}.values())  # populations sharing a model: once
 
 
-def _check_arrays(spec: Spec, instance: NetworkInstance, what: str) -> list[Problem]:
+def _check_arrays(spec: Spec, instance: NetworkInstance) -> list[Problem]:
     out: list[Problem] = []
     dt = instance.dt
     for name, pop in instance.populations.items():
@@ -80,14 +87,14 @@ def _check_arrays(spec: Spec, instance: NetworkInstance, what: str) -> list[Prob
         steps = np.rint(p["tau_refrac"] / dt)
         if steps.max() > 0:
             out.append(spec.problem(at("tau_refrac"), f"tau_refrac of {int(steps.max())} steps: NIR neurons have "
-                                    f"no refractory period (give tau_refrac: 0 ms) ({what})"))
+                                    f"no refractory period (give tau_refrac: 0 ms)"))
         if pop.type == "lif_curr_exp" and not np.array_equal(p["tau_syn_exc"], p["tau_syn_inh"]):
             out.append(spec.problem(at("tau_syn_inh"), f"tau_syn_inh differs from tau_syn_exc: NIR's CubaLIF has one "
-                                    f"synaptic current with one time constant ({what})"))
+                                    f"synaptic current with one time constant"))
         v0 = pop.initial.get("v", p["v_rest"])
         if not np.array_equal(v0, p["v_rest"]):
             out.append(spec.problem(("populations", name, "initial", "v"), f"initial v other than v_rest: NIR "
-                                    f"carries no initial state; its neurons start at rest ({what})"))
+                                    f"carries no initial state; its neurons start at rest"))
         offset = p["i_offset"]
         if pop.type == "lif_curr_exp":
             # a bias reaches a CubaLIF through its synapse: I(t) = w_in b (1 - exp(-t/tau_syn)), which is
@@ -96,10 +103,10 @@ def _check_arrays(spec: Spec, instance: NetworkInstance, what: str) -> list[Prob
             if not np.array_equal(i0, -offset):
                 out.append(spec.problem(("populations", name, "initial"), "initial synaptic currents other than 0 "
                                         "(or, with i_offset, other than i_syn_exc = -i_offset): NIR carries no "
-                                        f"initial state ({what})"))
+                                        f"initial state"))
         if np.any(offset != 0) and not any(q.post_population == name for q in instance.projections.values()):
             out.append(spec.problem(at("i_offset"), f"i_offset without an incoming projection: NIR carries a "
-                                    f"constant current only as the bias of an Affine node ({what})"))
+                                    f"constant current only as the bias of an Affine node"))
     return out
 
 
