@@ -57,5 +57,5 @@ class NorseAdapter(NIRTorchAdapter):
             return from_nir(graph, dt=self._dt)
 
     def membrane(self, module, state, node: str):
-        cell_state = state.state[node][0]
-        return (cell_state[1] if isinstance(cell_state, tuple) else cell_state).v
+        cell_state = state.state[node][0]  # LIFBoxCell: its state; CubaLIF: (synapse state, LIFBoxCell state)
+        return cell_state.v if hasattr(cell_state, "v") else cell_state[1].v
