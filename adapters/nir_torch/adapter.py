@@ -47,8 +47,8 @@ MODELS = frozenset(nm.NEURON_NODES) | frozenset(nm.SOURCE_MODELS)
 def capabilities(framework: str, extra_reasons: dict) -> Capabilities:
     """The NIR path's capabilities as data; ``check`` adds the per-value rules (module docstring)."""
     reasons = {
-        **{m: f"NIR has no node for {m} that {framework} imports (snnrun maps lif_curr_exp to CubaLIF and "
-              "lif_curr_delta to LIF)" for m in cat.MODELS if m not in MODELS},
+        **{m: "the NIR path maps lif_curr_exp (CubaLIF) and lif_curr_delta (LIF) only" for m in cat.MODELS
+           if m not in MODELS},
         **{s: "NIR has no current sources: its inputs are spikes" for s in cat.STIMULI},
         "plasticity:stdp": "NIR's weights are static",
         "short_term:tsodyks_markram": "NIR's weights are static",
