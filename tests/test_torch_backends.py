@@ -175,6 +175,9 @@ def test_check_refuses_what_the_nir_path_cannot_carry(backend, make_spec):
     assert "populations.cells.model.params.v_reset: v_reset other than v_rest" in line
     stim = make_spec(base + "stimuli:\n  on: {type: dc, target: {population: cells}, amplitude: 0.1 nA}\n", "stim.yaml")
     assert any("stimuli.on.type: stimulus dc: NIR has no current sources" in m for m in _messages(backend, stim))
+    only = make_spec('snnrun: "1.0"\nname: only\nsimulation: {duration: 10 ms, dt: 0.1 ms}\npopulations:\n'
+                     '  s: {size: 2, model: {type: poisson, params: {rate: 10 Hz}}}\n', "only.yaml")
+    assert any("no lif_curr_exp or lif_curr_delta population" in m for m in _messages(backend, only))
     refrac = make_spec(base.replace("tau_refrac: 0 ms", "tau_refrac: 2 ms"), "refrac.yaml")
     assert any("tau_refrac of 20 steps: NIR neurons have no refractory period" in m for m in _messages(backend, refrac))
 

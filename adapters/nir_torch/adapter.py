@@ -93,6 +93,9 @@ class NIRTorchAdapter(Adapter):
         if problems:
             return problems
         neuron_types = {p.model.type for p in spec.populations.values() if p.model.type in nm.NEURON_NODES}
+        if not neuron_types:
+            problems.append(spec.problem(("populations",), "no lif_curr_exp or lif_curr_delta population: the "
+                                         "NIR path has no neuron node to run"))
         if len(neuron_types) > 1:
             problems.append(spec.problem(("populations",), f"two neuron model types ({', '.join(sorted(neuron_types))}): "
                                          "the NIR path runs one neuron node"))
