@@ -8,6 +8,8 @@ Simulator types never leave the adapter; simulator exceptions become :class:`Bac
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
@@ -39,6 +41,48 @@ class Capabilities:
         return self.reasons.get(key, "not implemented")
 
 
+@dataclass(frozen=True)
+class BackendDeclaration:
+    """Everything snnrun needs to know about a backend before importing it, owned by the adapter and
+    registered through the ``snnrun.backends`` entry point group (so a backend outside this repository
+    registers the same way; see :mod:`snnrun.adapters.registry`).
+
+    ``adapter`` is ``"module:Class"`` of the :class:`Adapter` subclass (its module must import without
+    the simulator). ``requires`` are the modules the backend imports when it runs: it counts as installed
+    when all of them can be found. ``extra`` is the pip extra that installs them (``snnrun[extra]``), or
+    a full requirement for a backend of another distribution. ``options`` is the JSON Schema of
+    ``simulation.options.<name>`` (an object schema); ``snnrun check`` validates a spec's options with it.
+    ``causes`` name, for the comparison report, why the backend's results differ from the reference
+    engine's where it runs a spec's numerics differently (cause -> explanation).
+    """
+
+    name: str
+    adapter: str
+    requires: tuple[str, ...] = ()
+    extra: str = ""
+    options: Mapping = field(default_factory=lambda: {"type": "object", "additionalProperties": False})
+    description: str = ""
+    causes: Mapping[str, str] = field(default_factory=dict)
+
+    def load(self) -> type["Adapter"]:
+        """The adapter class (imports its module, never the simulator)."""
+        module, cls = self.adapter.split(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def installed(self) -> bool:
+        """True when every module the backend needs can be imported (without importing them)."""
+        return all(importlib.util.find_spec(module) is not None for module in self.requires)
+
+    def missing(self) -> tuple[str, ...]:
+        return tuple(m for m in self.requires if importlib.util.find_spec(m) is None)
+
+    def install_hint(self) -> str:
+        if not self.extra:
+            return ""
+        return f"pip install '{self.extra}'" if "[" in self.extra or "=" in self.extra else \
+            f"pip install 'snnrun[{self.extra}]'"
+
+
 @dataclass
 class Trace:
     """A recorded state variable: ``values[i, j]`` (SI) of neuron ``neurons[j]`` at ``times[i]`` (s)."""
@@ -67,6 +111,8 @@ class Adapter(ABC):
     capabilities: Capabilities
     #: run in a worker process of its own (simulators keep process-wide state and may crash)
     isolate: bool = True
+    #: set by the registry on the adapters it hands out: the options' schema comes from it
+    declaration: Optional[BackendDeclaration] = None
 
     def versions(self) -> dict[str, str]:
         """Versions of the simulator stack this adapter drives (empty if not installed)."""
@@ -74,7 +120,7 @@ class Adapter(ABC):
 
     def check(self, spec: Spec) -> list[Problem]:
         """Every spec element this backend cannot run, as located Problems (empty: all supported)."""
-        caps, out = self.capabilities, []
+        caps, out = self.capabilities, self.check_options(spec)
         for name, pop in spec.populations.items():
             if pop.model.type not in caps.models:
                 path = ("models", pop.model_name, "type") if pop.model_name else ("populations", name, "model", "type")
@@ -107,6 +153,32 @@ class Adapter(ABC):
                                         f"recording {rec.variable} of {mtype}: {caps.reason('record:' + rec.variable)}"))
         return out
 
+    def options(self, spec: Spec) -> Mapping:
+        """This backend's ``simulation.options.<name>`` of ``spec`` (empty when it gives none)."""
+        return (spec.simulation.options or {}).get(self.name, {}) or {}
+
+    def check_options(self, spec: Spec) -> list[Problem]:
+        """``simulation.options.<name>`` against the declaration's schema, one located Problem per error."""
+        if self.declaration is None or self.name not in (spec.simulation.options or {}):
+            return []
+        import jsonschema
+
+        base = ("simulation", "options", self.name)
+        validator = jsonschema.Draft202012Validator(dict(self.declaration.options))
+        out = []
+        for error in sorted(validator.iter_errors(_plain(self.options(spec))), key=lambda e: list(e.absolute_path)):
+            out.append(spec.problem(base + tuple(error.absolute_path), f"{error.message} (options of backend {self.name})"))
+        return out
+
     @abstractmethod
     def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
         """Simulate the drawn instance and return its results in snnrun's conventions."""
+
+
+def _plain(value):
+    """Read-only mappings of the IR as plain dicts and lists, for jsonschema."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -319,7 +319,11 @@ def undecided(capabilities, translations: Mapping[str, Translation]) -> list[str
                 out.append(f"{model}: claimed, but it has no translation table")
                 continue
             out.extend(f"{model}: {msg}" for msg in table.undecided(mtype))
-            out.extend(f"{model}: claimed, but {name} is unsupported ({why})" for name, why in table.unsupported.items())
+            # a claimed model may leave a state variable unsupported only if the adapter neither records
+            # it nor lets it be initialised, i.e. its check refuses every use of it
+            recordable = set(capabilities.recordables.get(model, ()))
+            out.extend(f"{model}: claimed, but {name} is unsupported ({why})" for name, why in table.unsupported.items()
+                       if name not in mtype.state or name in recordable)
             readable = {r.source for r in table.state}
             for var in sorted(set(capabilities.recordables.get(model, ())) - readable):
                 out.append(f"{model}: {var} is declared recordable but has no state rule")

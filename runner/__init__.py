@@ -23,7 +23,8 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "__version__", "load_spec", "instantiate", "run", "read_results", "Results", "run_sweep", "read_sweep",
+    "__version__", "load_spec", "instantiate", "run", "read_results", "Results", "read_instance", "run_sweep",
+    "read_sweep",
     "SnnrunError", "SpecError", "UnsupportedFeature", "BackendError", "ExpectationFailed",
     "ResultsError", "ExitCode",
 ]
@@ -44,6 +45,9 @@ def __getattr__(name: str):
     if name in ("run_sweep", "read_sweep"):
         from . import sweep
         return getattr(sweep, name)
+    if name == "read_instance":
+        from .instance_io import read_instance
+        return read_instance
     if name in ("read_results", "Results"):
         from . import results
         return getattr(results, name)

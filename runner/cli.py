@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from . import sweep_cli
 from .schema.errors import ExitCode, ExpectationFailed, SnnrunError
 
-SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema")
+SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema", "instance", "export", "import")
 
 
 class _DefaultRun(TyperGroup):
@@ -194,6 +194,8 @@ def run_command(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="backends run at once (default: the number "
                                        "of CPUs)", min=1),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the results folder"),
+    save_instance: bool = typer.Option(False, "--save-instance", help="keep the drawn network (connectivity, "
+                                       "parameters, source trains) in the run folder's instance/"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
     seeds: Optional[str] = sweep_cli.SEEDS, dask: Optional[str] = sweep_cli.DASK,
     run_id: Optional[str] = sweep_cli.RUN_ID, keep_going: bool = sweep_cli.KEEP_GOING,
@@ -223,7 +225,8 @@ def run_command(
             from .compare.grading import profile_for
             profile_for(loaded.compare, profile, locate=loaded.problem)
         outcome = execute(loaded, backend=backend or None, out=out, progress=progress.factory,
-                          keep_going=True, timeout=timeout, max_workers=jobs, status=status, run_id=run_id)
+                          keep_going=True, timeout=timeout, max_workers=jobs, status=status, run_id=run_id,
+                          save_instance=save_instance)
     except (SnnrunError, ValueError) as error:
         progress.close()
         if not isinstance(error, SnnrunError):
@@ -318,7 +321,7 @@ def backends_command() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .adapters.registry import get_adapter, known_backends
+    from .adapters.registry import declaration, get_adapter, known_backends
 
     table = Table(show_edge=False, header_style="bold")
     for column in ("backend", "status", "versions", "model types", "stimuli"):
@@ -328,6 +331,11 @@ def backends_command() -> None:
             adapter = get_adapter(name)
         except SnnrunError as error:
             table.add_row(name, "unavailable", escape(str(error)), "", "")
+            continue
+        decl = declaration(name)
+        if not decl.installed():
+            status = f"not installed (needs {', '.join(decl.missing())}: {decl.install_hint()})"
+            table.add_row(name, escape(status), "", "", "")
             continue
         versions = ", ".join(f"{k} {v}" for k, v in adapter.versions().items())
         caps = adapter.capabilities
@@ -342,6 +350,11 @@ def schema_command() -> None:
     import json
 
     print(json.dumps(schema(), indent=2, sort_keys=True))
+
+
+from .interop_cli import register as _register_interop  # noqa: E402  (instance, export, import)
+
+_register_interop(app)
 
 
 def _version_callback(value: bool) -> None:

@@ -10,14 +10,13 @@ leaves a folder that looks complete.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .adapters.registry import get_adapter, known_backends
+from .adapters.registry import declaration, get_adapter, installed, known_backends
 from .expect import evaluate
 from .instance import instantiate
 from .results import Results, RunWriter, platform_info
@@ -30,9 +29,6 @@ ProgressFactory = Callable[[str], Optional[Callable[[int, int], None]]]
 #: status(backend, state, detail): state is "queued", "running", "done", "failed" or "skipped"
 StatusCallback = Callable[[str, str, str], None]
 
-#: modules a backend needs besides snnrun itself; a backend whose modules are missing is not installed
-REQUIRES = {"reference": (), "brian2": ("brian2",), "nengo": ("nengo",), "pynn:nest": ("pyNN", "nest"),
-            "pynn:neuron": ("pyNN", "neuron"), "pynn:brian2": ("pyNN", "brian2")}
 ALL = "all"
 
 
@@ -89,11 +85,6 @@ def check_backends(spec: Spec, backends: Iterable[str]) -> dict:
     return adapters
 
 
-def installed(name: str) -> bool:
-    """True when the simulator modules backend ``name`` drives can be imported (without importing them)."""
-    return all(importlib.util.find_spec(module) is not None for module in REQUIRES.get(name, ()))
-
-
 def select_all(spec: Spec) -> tuple[dict, dict[str, str]]:
     """``--backend all``: the adapters of every installed backend that can run ``spec``, and for each
     other backend the reason it is skipped (not installed, or the first unsupported feature)."""
@@ -105,7 +96,7 @@ def select_all(spec: Spec) -> tuple[dict, dict[str, str]]:
             skipped[name] = str(error)
             continue
         if not installed(name):
-            skipped[name] = f"not installed (needs {', '.join(REQUIRES[name])})"
+            skipped[name] = f"not installed (needs {', '.join(declaration(name).missing())})"
             continue
         problems = adapter.check(spec)
         if problems:
@@ -137,7 +128,8 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             out: str | os.PathLike = "results", seed: int | None = None,
             progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
             timeout: float | None = None, max_workers: int | None = None,
-            status: StatusCallback | None = None, run_id: str | None = None) -> RunOutcome:
+            status: StatusCallback | None = None, run_id: str | None = None,
+            save_instance: bool = False) -> RunOutcome:
     """Run ``spec`` on ``backend`` (a name, names, or ``"all"``) and write the run; see :func:`run`.
 
     Several backends run in parallel worker processes, at most ``max_workers`` at once (default: the
@@ -146,6 +138,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
     first failure stops the others, removes the run folder and raises :class:`BackendError`.
     ``run_id`` names the run folder (``<out>/<spec name>/<run_id>``, which must not exist yet) instead
     of a new time-stamped id, so a pipeline can name its outputs in advance.
+    ``save_instance`` writes the drawn instance into the run folder's ``instance/`` (see instance_io).
     """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
@@ -186,6 +179,10 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
         status(name, "done", f"{wall:.1f} s")
 
     try:
+        if save_instance:
+            from .instance_io import write_instance
+            write_instance(instance, writer.partial / "instance", spec_text,
+                           {"name": spec.name, "seed": spec.seed, "spec_hash": spec.spec_hash})
         for name in adapters:
             status(name, "queued", "")
         in_process = not isolate or (len(adapters) == 1 and not next(iter(adapters.values())).isolate)
@@ -218,7 +215,8 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
 def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = None,
         out: str | os.PathLike = "results", seed: int | None = None,
         progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
-        timeout: float | None = None, max_workers: int | None = None, run_id: str | None = None):
+        timeout: float | None = None, max_workers: int | None = None, run_id: str | None = None,
+        save_instance: bool = False):
     """Run ``spec`` (a Spec or a path) on ``backend`` (a name, names or ``"all"``; default the spec's
     own list).
 
@@ -232,7 +230,7 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     by :func:`snnrun.run_sweep` instead.
     """
     outcome = execute(spec, backend, out, seed, progress, isolate, keep_going=keep_going, timeout=timeout,
-                      max_workers=max_workers, run_id=run_id)
+                      max_workers=max_workers, run_id=run_id, save_instance=save_instance)
     ran = len(outcome.results) + len(outcome.failures)
     return next(iter(outcome.results.values())) if ran == 1 else dict(outcome.results)
 

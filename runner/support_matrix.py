@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .adapters.registry import ADAPTERS, get_adapter
+from .adapters.registry import get_adapter, known_backends
 from .schema import catalogue as cat
 
 START, END = "<!-- support-matrix:start -->", "<!-- support-matrix:end -->"
@@ -41,7 +41,7 @@ class _Notes:
 
 
 def _capabilities() -> dict:
-    return {name: get_adapter(name).capabilities for name in ADAPTERS}
+    return {name: get_adapter(name).capabilities for name in known_backends()}
 
 
 def feature_rows(caps: dict, notes: _Notes) -> list[tuple[str, list[str]]]:

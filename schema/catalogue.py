@@ -266,6 +266,5 @@ CONNECTION_RULES = ("all_to_all", "one_to_one", "fixed_probability", "fixed_inde
                     "fixed_outdegree", "fixed_total", "from_list")
 DISTRIBUTIONS = ("uniform", "normal", "lognormal", "choice")
 EXPECT_METRICS = ("rate", "spike_count", "spike_times", "first_spike_time", "cv_isi")
-BACKEND_NAMES = ("reference", "brian2", "nengo", "pynn:nest", "pynn:neuron", "pynn:brian2")
 
 SYNAPSE_WEIGHT_DIMENSION = {"current": I, "conductance": G, "voltage": V}

@@ -77,6 +77,11 @@ class PyNNAdapter(Adapter):
 
     def check(self, spec: Spec) -> list[Problem]:
         problems = super().check(spec)
+        threads = self.options(spec).get("threads", 1)
+        if isinstance(threads, int) and threads > 1:  # its type is checked by the options schema (issue 13)
+            problems.append(spec.problem(("simulation", "options", self.name, "threads"),
+                                         f"threads {threads}: the pynn backends run with 1 thread only for now "
+                                         "(several threads change NEST's spikes for the same seed)"))
         supported = self.capabilities.models
         for name, pop in spec.populations.items():
             if pop.model.type not in supported or "initial:i_syn" not in self.capabilities.reasons:

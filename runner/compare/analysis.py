@@ -31,6 +31,7 @@ class Comparison:
     trains: dict[tuple[str, str], list] = field(default_factory=dict)  # (population, backend) -> trains
     unmatched: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # spike times (s) of both sides
     trace_errors: dict[tuple[str, str, str], m.TraceErrors] = field(default_factory=dict)  # (pop, var, backend)
+    instance: object = None  # the drawn network every backend ran (connectivity.load_instance), or None
 
     @property
     def exit_code(self) -> int:
@@ -131,6 +132,10 @@ def compare_run(run_dir, profile: Optional[str] = None, reference: Optional[str]
         report["error"] = f"reference backend '{ref}' {why}"
     else:
         _compare_all(comparison, prof, ref)
+    from . import causes, connectivity  # the report's explanations and the drawn network
+    report["causes"] = causes.backend_causes(report["compared"])
+    comparison.instance = connectivity.load_instance(run_dir, spec)
+    report["connectivity"] = connectivity.summary(comparison.instance) if comparison.instance is not None else {}
     grades = [b.get("grade", g.NOT_AVAILABLE) for b in report["backends"].values()]
     report["grade"] = g.worst(grades)
     checks = report["failed_checks"]

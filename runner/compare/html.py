@@ -127,6 +127,8 @@ def html_page(comparison) -> str:
                     '<span class="grade differs">FAIL</span>'
                 out.append(f"<li>{mark} {escape(c['message'])}</li>")
         out.append("</ul>")
+    from . import causes, connectivity
+    out += [causes.html(report), connectivity.html(comparison)]
     out.append("<h2>Tolerance profile</h2><table><tr><th class=l>metric</th><th class=l>limits</th>"
                "<th class=l>from</th></tr>")
     for metric, limits in prof["limits"].items():

@@ -138,6 +138,8 @@ def markdown(report: dict) -> str:
             for c in checks:
                 out.append(f"- {'pass' if c['passed'] else '**FAIL**'}: {c['message']}")
         out.append("")
+    from . import causes, connectivity
+    out += causes.markdown(report) + connectivity.markdown(report)
     out += ["## Tolerances", "", "| metric | limits | from |", "|---|---|---|"]
     for metric, limits in prof["limits"].items():
         out.append(f"| `{metric}` | {limit_text(limits)} | {limits['source']} |")
