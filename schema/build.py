@@ -197,7 +197,11 @@ def build_schema() -> dict:
             "oneOf": [{"required": ["between"]}, {"required": ["equals"]}],
         },
         "backend_options": _closed({
-            "reference": _closed({}),
+            "reference": _closed({"integrator": {
+                "enum": ["standard", "euler"],
+                "description": "standard: the schemes of schema/semantics.md (exact propagators, RK4 with "
+                               "exact conductances); euler: forward Euler on every state variable (NEST's "
+                               "izhikevich update for izhikevich)"}}),
             "brian2": _closed({"codegen": {"enum": ["numpy", "cython", "cpp_standalone"]}}),
             "nengo": _closed({}),
             **{name: _closed({"threads": {"type": "integer", "minimum": 1}})

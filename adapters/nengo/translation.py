@@ -28,7 +28,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..reference import propagators as prop
+from ...numerics import propagators as prop
 
 E = math.e
 

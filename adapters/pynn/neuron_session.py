@@ -74,7 +74,7 @@ class NeuronSession(Session):
             if pop.type != "lif_curr_exp":
                 self.drive[key] = np.ones(pop.size)
             else:
-                from ..reference.propagators import exp_current_to_v
+                from ...numerics.propagators import exp_current_to_v
 
                 h = self.inst.dt
                 tau_m, cm = (np.broadcast_to(pop.params[k], pop.size) for k in ("tau_m", "cm"))
