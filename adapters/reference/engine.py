@@ -134,7 +134,12 @@ class Engine:
 
     def run(self, progress=None):
         """Simulate every step; return (spikes by population, traces by (population, variable)).
-        A group whose integration became unstable raises BackendError naming its population."""
+        A group whose integration became unstable raises BackendError naming its population (the
+        groups check their state for non-finite values, so numpy's overflow warnings are silenced)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._run(progress)
+
+    def _run(self, progress):
         groups, rings, members = self.groups, self.rings, self.members
         ring_flat = {name: ring.reshape(-1) for name, ring in rings.items()}
         spike_log: dict[str, list] = {name: [] for name in groups}
