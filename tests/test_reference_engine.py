@@ -193,3 +193,14 @@ record:""")
     # 0.01 ms dv = I (1 - exp(-0.006)) / 0.6; the neglected 0.04 dv^2 is 1e-5 of it
     assert v[1, 0] - v[0, 0] == pytest.approx(2.0 * -math.expm1(-0.006) / 0.6, rel=1e-4)
     assert v[99, 1] == pytest.approx(-70.0, abs=1e-12) and v[100, 1] == pytest.approx(-68.5, abs=1e-12)
+
+
+def test_izhikevich_2003_spec_is_what_its_generator_writes():
+    """specs/izhikevich_2003.yaml is generated (its per-neuron values and 1000 noise stimuli have no
+    compact form in the language): regenerate it with specs/make_izhikevich_2003.py, never edit it."""
+    import subprocess
+    import sys
+    from conftest import SPECS
+    text = subprocess.run([sys.executable, str(SPECS / "make_izhikevich_2003.py")], capture_output=True, text=True,
+                          check=True).stdout
+    assert text == (SPECS / "izhikevich_2003.yaml").read_text()

@@ -33,20 +33,23 @@ class StimulusSchedule:
 def stimulus_schedule(stimuli: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], n_steps: int) -> StimulusSchedule:
     """The schedule of ``(neurons, change_steps, amplitudes)`` stimuli over steps 0 ... n_steps - 1.
 
-    Changes are kept in the order the stimuli are given, so currents add up in the same order as when
-    each stimulus is applied on its own. Changes at negative steps act from step 0."""
-    events: dict[int, list[tuple[np.ndarray, float]]] = {}
-    for neurons, change_steps, amplitudes in stimuli:
-        neurons = np.unique(np.asarray(neurons, np.int64))
-        previous = 0.0
-        for step, amp in zip(change_steps, amplitudes):
-            if step < n_steps and amp != previous:
-                events.setdefault(int(max(step, 0)), []).append((neurons, amp - previous))
-            previous = amp
-    steps = np.array(sorted(events), np.int64)
-    parts = [events[int(s)] for s in steps]
-    sizes = [sum(n.size for n, _ in p) for p in parts]
-    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    neurons = np.concatenate([n for p in parts for n, _ in p]) if parts else np.empty(0, np.int64)
-    deltas = np.concatenate([np.full(n.size, d) for p in parts for n, d in p]) if parts else np.empty(0)
-    return StimulusSchedule(steps, ptr, neurons, deltas)
+    Within a step, changes keep the order the stimuli are given in, so currents add up in the same
+    order as when each stimulus is applied on its own. Changes at negative steps act from step 0."""
+    steps, neurons, deltas = [], [], []
+    for targets, change_steps, amplitudes in stimuli:
+        targets = np.unique(np.asarray(targets, np.int64))
+        amplitudes = np.asarray(amplitudes, float)
+        change = np.diff(np.concatenate([[0.0], amplitudes]))
+        keep = (np.asarray(change_steps) < n_steps) & (amplitudes != np.concatenate([[0.0], amplitudes[:-1]]))
+        at = np.maximum(np.asarray(change_steps, np.int64)[keep], 0)
+        steps.append(np.repeat(at, targets.size))
+        neurons.append(np.tile(targets, at.size))
+        deltas.append(np.repeat(change[keep], targets.size))
+    steps_all = np.concatenate(steps) if steps else np.empty(0, np.int64)
+    order = np.argsort(steps_all, kind="stable")
+    steps_all = steps_all[order]
+    unique = np.unique(steps_all)
+    ptr = np.searchsorted(steps_all, np.concatenate([unique, [n_steps + 1]]) if unique.size else [0])
+    neurons_all = np.concatenate(neurons)[order] if neurons else np.empty(0, np.int64)
+    deltas_all = np.concatenate(deltas)[order] if deltas else np.empty(0)
+    return StimulusSchedule(unique, ptr.astype(np.int64), neurons_all, deltas_all)
