@@ -18,7 +18,8 @@ import numpy as np
 from ...numerics import adex as adex_math
 from ...numerics import lif_cond as lif_cond_math
 from ...numerics.propagators import scalar_if_uniform
-from .protocol import NeuronGroup, check_finite, clamp_threshold_reset, refractory_steps
+from ...numerics.spiking import clamp_threshold_reset, refractory_steps
+from .protocol import NeuronGroup, check_finite
 
 CHECK_EVERY = 64  # steps between checks that the membrane potential is still finite
 

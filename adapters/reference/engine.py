@@ -35,7 +35,12 @@ class _Member:
 
 
 class Engine:
-    """Build once from a NetworkInstance, then :meth:`run`. Spikes and traces follow semantics.md."""
+    """Build once from a NetworkInstance, then :meth:`run`. Spikes and traces follow semantics.md.
+
+    ``delivery`` is the class that carries one pre population's spikes into one target group
+    (``deliver(k, spikes, ring_flat)``): a subclass may replace it (per-synapse plasticity)."""
+
+    delivery = CsrDelivery
 
     def __init__(self, instance, integrator: str = "standard"):
         self.instance = instance
@@ -86,7 +91,7 @@ class Engine:
             n_pre = inst.populations[pre_pop].size
             cat = [np.concatenate([p[i] for p in parts]) for i in range(4)]
             group = self.groups[gname]
-            delivery = CsrDelivery(n_pre, *cat, ring_len=self.ring_len, row_len=group.n_channels * group.n)
+            delivery = self.delivery(n_pre, *cat, ring_len=self.ring_len, row_len=group.n_channels * group.n)
             self.deliveries.setdefault(pre_pop, []).append((gname, delivery))
 
     def _build_sources(self) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ...numerics import hh as hh_math
 from ...numerics.initial import derived_initial
+from ...numerics.spiking import upward_crossings
 from .conductance import ConductanceGroup
 
 
@@ -33,7 +34,7 @@ class HHGroup(ConductanceGroup):
         hh_math.hh_step(self.state, g_stages, self.coef, self.current, self.h, self.integrator)
 
     def fire(self, k: int) -> np.ndarray:
-        return np.flatnonzero(self.below & (self.v >= hh_math.SPIKE_THRESHOLD))
+        return upward_crossings(self.below, self.v, hh_math.SPIKE_THRESHOLD)
 
     def read(self, name, neurons):
         if name == "v":

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...numerics import izhikevich as izh
 from ...numerics.propagators import scalar_if_uniform
+from ...numerics.spiking import izhikevich_fire
 from .protocol import NeuronGroup, check_finite
 from .synapses import VoltageJumps
 
@@ -54,12 +55,7 @@ class IzhikevichGroup(NeuronGroup):
             check_finite("v", self.v, self._k)
 
     def fire(self, k: int) -> np.ndarray:
-        spikes = np.flatnonzero(self.v >= izh.V_PEAK)
-        if spikes.size:
-            c = self.coef.c
-            self.v[spikes] = c if np.isscalar(c) else c[spikes]
-            self.u[spikes] += self.coef.d if np.isscalar(self.coef.d) else self.coef.d[spikes]
-        return spikes
+        return izhikevich_fire(self.v, self.u, self.coef.c, self.coef.d, izh.V_PEAK)
 
     def read(self, name, neurons):
         if name == "v":

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...numerics import propagators as prop
-from .protocol import NeuronGroup, clamp_threshold_reset, refractory_steps
+from ...numerics.spiking import clamp_threshold_reset, refractory_steps
+from .protocol import NeuronGroup
 
 
 class LifCurrGroup(NeuronGroup):

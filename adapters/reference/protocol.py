@@ -96,24 +96,6 @@ def make_group(model_type: str, params, initial, dt: float, integrator: str = "s
     return GROUPS[model_type](params, initial, dt, integrator)
 
 
-def refractory_steps(tau_refrac, dt: float) -> int | np.ndarray:
-    """round(tau_refrac / dt) per neuron: one int when all agree, else an int64 array."""
-    steps = np.rint(np.asarray(tau_refrac, float) / dt).astype(np.int64)
-    return int(steps[0]) if np.all(steps == steps[0]) else steps
-
-
-def clamp_threshold_reset(k: int, x: np.ndarray, ref_until: np.ndarray, ref_steps, x_reset, x_thresh) -> np.ndarray:
-    """Phases 3 and 4 of a reset model, in place: hold refractory neurons (``ref_until > k``) at
-    ``x_reset``; neurons with ``x >= x_thresh`` spike, are reset and are refractory until step
-    ``k + 1 + ref_steps``. Returns the spiking neurons."""
-    np.putmask(x, ref_until > k, x_reset)
-    spikes = np.flatnonzero(x >= x_thresh)
-    if spikes.size:
-        x[spikes] = x_reset if np.isscalar(x_reset) else x_reset[spikes]
-        ref_until[spikes] = k + 1 + (ref_steps if np.isscalar(ref_steps) else ref_steps[spikes])
-    return spikes
-
-
 def check_finite(name: str, x: np.ndarray, k: int) -> None:
     """Raise :class:`NumericalInstability` if some element of ``x`` is not finite."""
     if not np.isfinite(x).all():

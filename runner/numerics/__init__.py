@@ -8,6 +8,8 @@ functions of arrays, so that the reference engine and the adapters that must rep
 - :mod:`.integrators`: the classical RK4 and forward-Euler steps every nonlinear model uses;
 - :mod:`.lif_cond`, :mod:`.adex`, :mod:`.izhikevich`, :mod:`.hh`: each model's right-hand side, its
   coefficients (computed once from the SI parameters) and its step;
+- :mod:`.spiking`: spike conditions, resets and refractoriness (phases 3 and 4);
+- :mod:`.initial`: initial values a model derives (HH gates at their steady state);
 - :mod:`.schedules`: stimulus currents as changes per step;
 - :mod:`.delivery`: spike delivery from compressed sparse rows into ring buffers.
 
