@@ -12,8 +12,8 @@ Prints: spikes=<N> rate_hz=<mean rate>
 import argparse
 import os
 
-from brian2 import (NeuronGroup, SpikeMonitor, Synapses, defaultclock, exp, exprel, mV, ms, nS, pF, prefs,
-                    run, second, seed, set_device, uS)
+from brian2 import (NeuronGroup, SpikeMonitor, Synapses, defaultclock, mV, ms, nS, pF, prefs, run, second, seed,
+                    set_device, uS)
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--codegen", choices=["cython", "numpy", "cpp_standalone"], default="cython")
