@@ -13,6 +13,7 @@ from typing import Mapping
 import numpy as np
 
 from .connectivity import draw_connectivity
+from .numerics.initial import derived_initial
 from .random_streams import stream
 from .schema import catalogue as cat
 from .schema.model import Distribution, Quantity, Recording, Spec, ValueSpec, Values
@@ -241,6 +242,7 @@ def instantiate(spec: Spec) -> NetworkInstance:
                 params[pname] = draw_value(value, pop.size, rng)
         initial = {var: draw_value(value, pop.size, stream(seed, "populations", name, "initial", var))
                    for var, value in pop.initial.items() if value is not None}
+        initial.update(derived_initial(pop.model.type, params, initial))
         inst = PopulationInstance(name, pop.model.type, pop.size, params, initial)
         if mtype.is_source:
             inst.spikes = _source_spikes(pop, params, spec, stream(seed, "populations", name, "spikes"), warnings)

@@ -45,20 +45,32 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """The default of an initial value that the model derives from the other initial values and the
+    parameters (schema/semantics.md says how; ``snnrun.numerics.initial`` computes it)."""
+
+    doc: str
+
+    def __str__(self) -> str:
+        return self.doc
+
+
+@dataclass(frozen=True)
 class ModelType:
     """A model type of the spec language.
 
     ``synapse`` says what a weight onto each receptor is: ``current`` (A, added to a synaptic current),
     ``conductance`` (S) or ``voltage`` (V, a jump of the membrane potential); None for spike sources.
     ``state`` maps every recordable state variable to its dimension; ``initial`` maps the variables a
-    population may initialise to the parameter (or quantity) that is their default.
+    population may initialise to the parameter (or quantity, or :class:`Derived` rule) that is their
+    default. ``equations`` are the continuous-time equations (schema/semantics.md has the numerics).
     """
 
     name: str
     doc: str
     params: Mapping[str, Param]
     state: Mapping[str, Dimension] = field(default_factory=dict)
-    initial: Mapping[str, str] = field(default_factory=dict)
+    initial: Mapping[str, "str | Derived"] = field(default_factory=dict)
     synapse: str | None = None
     equations: str = ""
 
@@ -100,6 +112,17 @@ _LIF_CURR_EQ = (
     "cm dv/dt = cm (v_rest - v)/tau_m + i_syn_exc + i_syn_inh + i_offset + i_stim;"
     " v >= v_thresh: spike, v <- v_reset, clamped for tau_refrac"
 )
+_LIF_COND_EQ = (
+    "cm dv/dt = cm (v_rest - v)/tau_m + g_exc (e_rev_exc - v) + g_inh (e_rev_inh - v) + i_offset + i_stim;"
+    " v >= v_thresh: spike, v <- v_reset, clamped for tau_refrac"
+)
+_EXP_COND_EQ = "; dg_x/dt = -g_x/tau_syn_x; a spike of weight w: g_x += w"
+_ALPHA_COND_EQ = "; a spike of weight w at t0 adds w (t-t0)/tau_syn_x exp(1-(t-t0)/tau_syn_x) to g_x"
+_ADEX_EQ = (
+    "cm dv/dt = cm/tau_m (v_rest - V + delta_t exp((V - v_thresh)/delta_t)) - w + g_exc (e_rev_exc - V)"
+    " + g_inh (e_rev_inh - V) + i_offset + i_stim; tau_w dw/dt = a (V - v_rest) - w; V = min(v, v_spike);"
+    " v >= v_spike: spike, v <- v_reset, w <- w + b, v clamped for tau_refrac"
+)
 
 MODELS: dict[str, ModelType] = {}
 
@@ -138,6 +161,7 @@ _add(ModelType(
     state={"v": V, "g_exc": G, "g_inh": G},
     initial={"v": "v_rest", "g_exc": "0 nS", "g_inh": "0 nS"},
     synapse="conductance",
+    equations=_LIF_COND_EQ + _EXP_COND_EQ,
 ))
 _add(ModelType(
     "lif_cond_alpha", "leaky integrate-and-fire, alpha-shaped synaptic conductances",
@@ -145,6 +169,7 @@ _add(ModelType(
     state={"v": V, "g_exc": G, "g_inh": G},
     initial={"v": "v_rest", "g_exc": "0 nS", "g_inh": "0 nS"},
     synapse="conductance",
+    equations=_LIF_COND_EQ + _ALPHA_COND_EQ,
 ))
 _ADEX = {
     "cm": Param(C, "0.281 nF", "membrane capacitance"),
@@ -163,13 +188,15 @@ _ADEX = {
     "e_rev_inh": Param(V, "-80 mV", "inhibitory reversal potential"),
     **_syn("5 ms"),
 }
-for _name, _doc in (("adex_cond_exp", "exponential"), ("adex_cond_alpha", "alpha-shaped")):
+for _name, _doc, _kinetics in (("adex_cond_exp", "exponential", _EXP_COND_EQ),
+                               ("adex_cond_alpha", "alpha-shaped", _ALPHA_COND_EQ)):
     _add(ModelType(
         _name, f"adaptive exponential integrate-and-fire (Brette & Gerstner 2005), {_doc} conductances",
         dict(_ADEX),
         state={"v": V, "w": I, "g_exc": G, "g_inh": G},
         initial={"v": "v_rest", "w": "0 nA", "g_exc": "0 nS", "g_inh": "0 nS"},
         synapse="conductance",
+        equations=_ADEX_EQ + _kinetics,
     ))
 _add(ModelType(
     "izhikevich", "Izhikevich (2003) neuron; a, b, d are in the paper's units (1/ms, 1/ms, mV/ms)",
@@ -183,7 +210,11 @@ _add(ModelType(
     state={"v": V, "u": D},
     initial={"v": "-70 mV", "u": "-14"},
     synapse="voltage",
+    equations="dv/dt = 0.04 V^2 + 5 V + 140 - u + I, du/dt = a (b V - u) (v, V, c in mV, t in ms, u and"
+              " I = i_offset + i_stim in mV/ms: 1 nA is I = 1000); V = min(v, 30 mV); v >= 30 mV: spike,"
+              " v <- c, u <- u + d; a spike of weight w: v += w",
 ))
+_STEADY = Derived("steady state at the initial v")
 _add(ModelType(
     "hh_cond_exp", "Hodgkin-Huxley (Traub-Miles) with exponential synaptic conductances",
     {
@@ -202,8 +233,12 @@ _add(ModelType(
         "i_offset": Param(I, "0 nA", "constant injected current"),
     },
     state={"v": V, "m": D, "h": D, "n": D, "g_exc": G, "g_inh": G},
-    initial={"v": "-65 mV", "g_exc": "0 nS", "g_inh": "0 nS"},
+    initial={"v": "-65 mV", "m": _STEADY, "h": _STEADY, "n": _STEADY, "g_exc": "0 nS", "g_inh": "0 nS"},
     synapse="conductance",
+    equations="cm dv/dt = g_leak (e_rev_leak - v) + gbar_na m^3 h (e_rev_na - v) + gbar_k n^4 (e_rev_k - v)"
+              " + g_exc (e_rev_exc - v) + g_inh (e_rev_inh - v) + i_offset + i_stim; dx/dt = alpha_x (1 - x)"
+              " - beta_x x for x = m, h, n (Traub-Miles rates of v - v_offset, schema/semantics.md)"
+              + _EXP_COND_EQ + "; v crosses -20 mV upwards: spike (no reset)",
 ))
 _add(ModelType(
     "poisson", "Poisson spike source, drawn by snnrun as a Bernoulli process on the time grid",

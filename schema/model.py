@@ -260,3 +260,14 @@ class Spec:
 
     def problem(self, path: Path, message: str) -> Problem:
         return self.source.problem(path, message)
+
+    def parameter_path(self, population: str, param: str) -> Path:
+        """Where a population's parameter is written: its own ``params``, else its named model's, else
+        its inline model's (the path a problem with that parameter should point at)."""
+        own = ("populations", population, "params", param)
+        if own in self.source.positions:
+            return own
+        model = self.populations[population].model_name
+        if model:
+            return ("models", model, "params", param)
+        return ("populations", population, "model", "params", param)

@@ -198,6 +198,8 @@ class _Normaliser:
             return {}
         initial = {}
         for var, default in mtype.initial.items():
+            if isinstance(default, cat.Derived):
+                continue  # computed from the drawn initial values (snnrun.numerics.initial)
             initial[var] = params.get(default) if default in mtype.params else parse_value(
                 default, mtype.state[var], path + (var,), self.report, size)
         for var, value in raw.items():

@@ -74,6 +74,8 @@ projections:
     connect: {rule: all_to_all}
     synapse: {weight: 1 nS, plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01,
                                          a_minus: 0.012, w_max: 2 nS}}
+record:
+  - {projection: loop, variable: weight}
 """
 
 
@@ -85,8 +87,8 @@ def test_unsupported_features_are_listed_with_paths_and_exit_4(tmp_path):
         assert proc.returncode == ExitCode.UNSUPPORTED, proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
-        assert f"error: {spec}:5:34: populations.cells.model.type: model type lif_cond_exp" in lines[0]
-        assert f"error: {spec}:11:41: projections.loop.synapse.plasticity: plasticity:stdp" in lines[1]
+        assert f"error: {spec}:11:41: projections.loop.synapse.plasticity: plasticity:stdp" in lines[0]
+        assert f"error: {spec}:14:5: record[0]: recording weights" in lines[1]
     assert not (tmp_path / "out").exists()
 
 

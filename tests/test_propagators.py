@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from snnrun.adapters.reference import propagators as prop
+from snnrun.numerics import propagators as prop
 
 H, CM = 1e-4, 2.5e-10
 

@@ -35,9 +35,7 @@ CAPABILITIES = Capabilities(
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(rule.source for rule in table.state) for m, table in _NEURONS.items()},
     reasons={
-        **{m: "not implemented in the brian2 adapter yet (the reference engine does not run it either, so "
-              "there is no oracle to validate a translation against)"
-           for m in _NOT_YET},
+        **{m: "not implemented in the brian2 adapter yet" for m in _NOT_YET},
         "plasticity:stdp": "not implemented in the brian2 adapter yet",
         "short_term:tsodyks_markram": "not implemented in the brian2 adapter yet",
         "record:weight": "weights are static in the brian2 adapter; recording them is not implemented",

@@ -19,8 +19,7 @@ from ...schema.errors import BackendError
 from ..base import Adapter, Capabilities, RunOutput, Trace
 from .translation import FAMILIES, TRANSLATIONS
 
-_NOT_IN_REFERENCE = ("its numerics are not defined yet: the reference engine, which defines what a spec "
-                     "means, does not run it, so there is nothing to translate to nengo and check against")
+_NOT_YET_REASON = "not implemented on nengo yet"
 #: catalogue models without a family here yet, each declared (a model added to the catalogue must be too)
 _NOT_YET = ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
 
@@ -30,7 +29,7 @@ CAPABILITIES = Capabilities(
     recordables={m: frozenset(rule.source for rule in TRANSLATIONS[m].state) for m in FAMILIES},
     heterogeneous_delays=True,
     reasons={
-        **{m: _NOT_IN_REFERENCE for m in _NOT_YET},
+        **{m: _NOT_YET_REASON for m in _NOT_YET},
         "plasticity:stdp": "not implemented: nengo has no pair-based STDP rule with snnrun's semantics; "
                            "it needs a custom nengo LearningRule on the DelayedSparse weights",
         "short_term:tsodyks_markram": "not implemented: needs a custom nengo Synapse with per-synapse "

@@ -32,8 +32,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from ...numerics import propagators as prop
 from ...schema.units import Dimension
-from ..reference import propagators as prop
 from ..translation import Rule, Translation, Units, Weight, drawn_sources, rename
 
 E = math.e

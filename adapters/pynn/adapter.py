@@ -42,16 +42,6 @@ def prepare_environment(tools_on_path: bool = False) -> None:
             os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
 
 
-def _param_path(spec: Spec, name: str, pop, param: str) -> tuple:
-    """Where a population's parameter is written: its own params, else its named model's."""
-    own = ("populations", name, "params", param)
-    if own in spec.source.positions:  # written in the population itself
-        return own
-    if pop.model_name:
-        return ("models", pop.model_name, "params", param)
-    return ("populations", name, "model", "params", param)
-
-
 def _unique(problems: list[Problem]) -> list[Problem]:
     """Each (path, message) once: populations that share a named model report it once."""
     return list({(p.path, p.message): p for p in problems}.values())
@@ -166,7 +156,7 @@ class PyNNBrian2Adapter(PyNNAdapter):
                 continue
             low, high = value_bounds(value)
             if round(low / dt) != round(high / dt):
-                problems.append(spec.problem(_param_path(spec, name, pop, "tau_refrac"), f"refractory periods that differ between neurons: "
+                problems.append(spec.problem(spec.parameter_path(name, "tau_refrac"), f"refractory periods that differ between neurons: "
                                                    f"{self.capabilities.reason('tau_refrac:heterogeneous')}"))
         problems.extend(self._check_alpha_time_constants(spec))
         return _unique(problems)
@@ -183,7 +173,7 @@ class PyNNBrian2Adapter(PyNNAdapter):
             for key in ("tau_syn_exc", "tau_syn_inh"):
                 s_low, s_high = value_bounds(pop.model.params[key])
                 if s_low < m_high * (1 + ALPHA_MIN_SEPARATION) and s_high > m_low * (1 - ALPHA_MIN_SEPARATION):
-                    out.append(spec.problem(_param_path(spec, name, pop, key),
+                    out.append(spec.problem(spec.parameter_path(name, key),
                                             f"{key} within {ALPHA_MIN_SEPARATION:.0%} of tau_m: "
                                             f"{self.capabilities.reason('alpha:tau_syn_near_tau_m')}"))
         return out

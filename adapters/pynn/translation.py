@@ -25,7 +25,7 @@ import numpy as np
 from ...schema import catalogue as cat
 from ...schema.units import Dimension
 from ..brian2.pieces import refractory_period
-from ..reference import propagators as prop
+from ...numerics import propagators as prop
 from ..translation import Rule, Translation, Units, Weight, drawn_sources, rename
 
 #: PyNN's units. The paper units of Izhikevich's parameters are kept as plain numbers in the spec

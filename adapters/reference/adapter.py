@@ -9,20 +9,17 @@ import numpy as np
 from ...schema import catalogue as cat
 from ..base import Adapter, Capabilities, RunOutput
 from .engine import Engine
-from .neurons import GROUPS
+from .protocol import GROUPS
 from .translation import TRANSLATIONS
 
 _SOURCES = ("poisson", "inhomogeneous_poisson", "spike_array")
 _MODELS = frozenset(GROUPS) | frozenset(_SOURCES)
-#: catalogue models without a group yet, each declared (a model added to the catalogue must be too)
-_NOT_YET = ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
 
 CAPABILITIES = Capabilities(
     models=_MODELS,
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(cat.MODELS[m].state) for m in GROUPS},
     reasons={
-        **{m: "the reference engine does not implement this model type yet" for m in _NOT_YET},
         "plasticity:stdp": "the reference engine does not implement STDP yet",
         "short_term:tsodyks_markram": "the reference engine does not implement short-term plasticity yet",
         "record:weight": "weights are static in the reference engine; recording them is not implemented",
@@ -31,7 +28,8 @@ CAPABILITIES = Capabilities(
 
 
 class ReferenceAdapter(Adapter):
-    """Vectorised numpy engine with exact propagators, CSR event delivery and ring-buffer delays."""
+    """Vectorised numpy engine: exact propagators for linear dynamics, RK4 with exact conductances for
+    the nonlinear models, CSR event delivery and ring-buffer delays (schema/semantics.md)."""
 
     name = "reference"
     capabilities = CAPABILITIES
@@ -42,9 +40,19 @@ class ReferenceAdapter(Adapter):
         from ... import __version__
         return {"snnrun-reference": __version__, "numpy": np.__version__}
 
+    def check(self, spec):
+        problems = super().check(spec)
+        for name, pop in spec.populations.items():
+            family = GROUPS.get(pop.model.type)
+            check_params = getattr(getattr(family, "func", family), "check_params", None)
+            if check_params is not None:
+                problems += [spec.problem(spec.parameter_path(name, param), message)
+                             for param, message in check_params(pop.model.params)]
+        return problems
+
     def run(self, instance, progress=None) -> RunOutput:
         t0 = time.perf_counter()
-        engine = Engine(instance)
+        engine = Engine(instance, instance.backend_options("reference").get("integrator", "standard"))
         t1 = time.perf_counter()
         spikes, traces = engine.run(progress)
         t2 = time.perf_counter()

@@ -5,5 +5,10 @@ from ..base import BackendDeclaration
 BACKEND = BackendDeclaration(
     name="reference",
     adapter="snnrun.adapters.reference.adapter:ReferenceAdapter",
-    description="snnrun's built-in engine: exact propagators, defines what a spec means",
+    options={"type": "object", "additionalProperties": False, "properties": {
+        "integrator": {"enum": ["standard", "euler"],
+                       "description": "standard: the schemes of schema/semantics.md (exact propagators, RK4 "
+                                      "with exact conductances); euler: forward Euler on every state variable "
+                                      "(NEST's izhikevich update for izhikevich)"}}},
+    description="snnrun's built-in engine: exact propagators and RK4, defines what a spec means",
 )

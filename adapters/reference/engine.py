@@ -1,10 +1,12 @@
 """The reference engine's simulation loop: neuron groups, event delivery from compressed sparse rows
 into ring buffers, stimulus schedules and recording, over the instance's time grid.
 
-Populations of the same model type share one :class:`~.neurons.LifGroup`; each (pre population, target
-group) pair gets one CSR table whose targets are flat indices into that group's ring buffer
-``ring[slot, channel, neuron]``, so delivering all of a step's spikes of one population is a handful of
-numpy calls whatever the number of projections.
+The loop knows no model: populations of the same model type share one group built by the registry of
+:mod:`.protocol` (filled by :mod:`.groups`), and every group is driven through the
+:class:`~.protocol.NeuronGroup` protocol. Each (pre population, target group) pair gets one
+:class:`~snnrun.numerics.delivery.CsrDelivery` whose targets are flat indices into that group's ring
+buffer ``ring[slot, channel, neuron]``, so delivering all of a step's spikes of one population is a
+handful of numpy calls whatever the number of projections.
 """
 
 from __future__ import annotations
@@ -13,62 +15,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...numerics.delivery import CsrDelivery
+from ...numerics.schedules import stimulus_schedule
+from ...schema.errors import BackendError
 from ..base import Trace
-from .neurons import GROUPS
+from . import groups as _registered  # noqa: F401  (registers the built-in group classes)
+from .protocol import NumericalInstability, make_group
 
 _PROGRESS_EVERY = 200  # steps between progress callbacks
 
 
 @dataclass
 class _Member:
-    """Where a population's neurons sit inside its group: ``group.u[offset:offset+size]``."""
+    """Where a population's neurons sit inside its group: neurons ``offset ... offset + size - 1``."""
 
     group: str
     offset: int
     size: int
 
 
-class _Delivery:
-    """Outgoing synapses of one pre population into one target group, in CSR form by pre neuron."""
-
-    def __init__(self, n_pre: int, pre: np.ndarray, flat_target: np.ndarray, weight: np.ndarray,
-                 delay: np.ndarray, ring_len: int, row_len: int):
-        order = np.argsort(pre, kind="stable")
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(pre, minlength=n_pre))]).astype(np.int64)
-        # int32 targets and no per-synapse delay array when all delays are equal: 12 bytes per synapse
-        # (weight and target) instead of 24, which is what the engine's peak memory grows with
-        index_type = np.int32 if ring_len * row_len < 2**31 else np.int64
-        self.target = flat_target[order].astype(index_type)
-        self.weight = weight[order].astype(float)
-        uniform = delay.size and np.all(delay == delay[0])
-        self.uniform_delay = int(delay[0]) if uniform else None
-        self.delay = None if uniform else delay[order].astype(np.int64)
-        self.ring_len, self.row_len = ring_len, row_len
-
-    def deliver(self, k: int, spikes: np.ndarray, ring_flat: np.ndarray) -> None:
-        starts, ends = self.indptr[spikes], self.indptr[spikes + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
-            return
-        if spikes.size == 1:
-            idx = slice(int(starts[0]), int(ends[0]))
-        else:
-            # concatenated ranges [starts[i], ends[i]) without a Python loop
-            idx = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(total)
-        if self.uniform_delay is not None:
-            base = ((k + self.uniform_delay) % self.ring_len) * self.row_len
-            np.add.at(ring_flat, self.target[idx] + base, self.weight[idx])
-        else:
-            slots = (k + self.delay[idx]) % self.ring_len
-            np.add.at(ring_flat, slots * self.row_len + self.target[idx], self.weight[idx])
-
-
 class Engine:
-    """Build once from a NetworkInstance, then :meth:`run`. Spikes and traces follow semantics.md."""
+    """Build once from a NetworkInstance, then :meth:`run`. Spikes and traces follow semantics.md.
 
-    def __init__(self, instance):
+    ``delivery`` is the class that carries one pre population's spikes into one target group
+    (``deliver(k, spikes, ring_flat)``): a subclass may replace it (per-synapse plasticity)."""
+
+    delivery = CsrDelivery
+
+    def __init__(self, instance, integrator: str = "standard"):
         self.instance = instance
+        self.integrator = integrator
         self.dt, self.n_steps = instance.dt, instance.n_steps
         self._build_groups()
         self._build_delivery()
@@ -92,7 +68,7 @@ class Engine:
                 offset += pop.size
             params = {k: np.concatenate([np.broadcast_to(p.params[k], p.size) for p in pops]) for k in pops[0].params}
             initial = {k: np.concatenate([p.initial[k] for p in pops]) for k in pops[0].initial}
-            self.groups[mtype] = GROUPS[mtype](params, initial, self.dt)
+            self.groups[mtype] = make_group(mtype, params, initial, self.dt, self.integrator)
 
     def _build_delivery(self) -> None:
         inst = self.instance
@@ -110,12 +86,12 @@ class Engine:
             flat = channel * group.n + post
             grouped.setdefault((proj.pre_population, member.group), []).append(
                 (proj.pre, flat, proj.weight * scale, proj.delay_steps))
-        self.deliveries: dict[str, list[tuple[str, _Delivery]]] = {}
+        self.deliveries: dict[str, list[tuple[str, CsrDelivery]]] = {}
         for (pre_pop, gname), parts in grouped.items():
             n_pre = inst.populations[pre_pop].size
             cat = [np.concatenate([p[i] for p in parts]) for i in range(4)]
             group = self.groups[gname]
-            delivery = _Delivery(n_pre, *cat, ring_len=self.ring_len, row_len=group.n_channels * group.n)
+            delivery = self.delivery(n_pre, *cat, ring_len=self.ring_len, row_len=group.n_channels * group.n)
             self.deliveries.setdefault(pre_pop, []).append((gname, delivery))
 
     def _build_sources(self) -> None:
@@ -131,16 +107,16 @@ class Engine:
             self.sources[pop.name] = (ptr, ids[order])
 
     def _build_stimuli(self) -> None:
-        """Stimulus changes by step: step -> list of (group, neuron indices in group, amplitude delta)."""
-        self.stim_events: dict[int, list] = {}
+        """Stimulus changes by step: step -> list of (group, neuron indices in group, current deltas)."""
+        by_group: dict[str, list] = {}
         for stim in self.instance.stimuli.values():
             member = self.members[stim.population]
-            neurons = stim.neurons + member.offset
-            previous = 0.0
-            for step, amp in zip(stim.change_steps, stim.amplitudes):
-                if step < self.n_steps and amp != previous:
-                    self.stim_events.setdefault(int(max(step, 0)), []).append((member.group, neurons, amp - previous))
-                previous = amp
+            by_group.setdefault(member.group, []).append(
+                (stim.neurons + member.offset, stim.change_steps, stim.amplitudes))
+        self.stim_events: dict[int, list] = {}
+        for gname, stims in by_group.items():
+            for step, (neurons, deltas) in stimulus_schedule(stims, self.n_steps).by_step().items():
+                self.stim_events.setdefault(step, []).append((gname, neurons, deltas))
 
     def _build_recording(self) -> None:
         self.spike_pops = {r.population for r in self.instance.recordings if r.variable == "spikes"}
@@ -154,8 +130,21 @@ class Engine:
             self.probes.append((rec, member.group, local + member.offset, local, every, []))
 
     # -- running -----------------------------------------------------------------------------------
+    def _unstable(self, gname: str, exc: NumericalInstability) -> BackendError:
+        pop, local = next((pop, exc.neuron - m.offset) for pop, m in self.members.items()
+                          if m.group == gname and m.offset <= exc.neuron < m.offset + m.size)
+        return BackendError("reference", f"{exc.variable} of neuron {local} became non-finite by t = "
+                                         f"{(exc.step + 1) * self.dt:g} s: the integration is unstable at "
+                                         f"dt = {self.dt:g} s (decrease simulation.dt)", ("populations", pop))
+
     def run(self, progress=None):
-        """Simulate every step; return (spikes by population, traces by (population, variable))."""
+        """Simulate every step; return (spikes by population, traces by (population, variable)).
+        A group whose integration became unstable raises BackendError naming its population (the
+        groups check their state for non-finite values, so numpy's overflow warnings are silenced)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._run(progress)
+
+    def _run(self, progress):
         groups, rings, members = self.groups, self.rings, self.members
         ring_flat = {name: ring.reshape(-1) for name, ring in rings.items()}
         spike_log: dict[str, list] = {name: [] for name in groups}
@@ -169,16 +158,18 @@ class Engine:
         stim_events, probes, ring_len = self.stim_events, self.probes, self.ring_len
         for k in range(self.n_steps):
             if k in stim_events:
-                for gname, neurons, delta in stim_events[k]:
-                    groups[gname].i_stim[neurons] += delta
-                    groups[gname].update_drive()
+                for gname, neurons, deltas in stim_events[k]:
+                    groups[gname].inject(neurons, deltas)
             for probe in probes:
                 if k % probe[4] == 0:
                     probe[5].append(groups[probe[1]].read(probe[0].variable, probe[2]))
             slot = k % ring_len
             for gname, group in group_items:
                 inputs = rings[gname][slot]
-                spikes = group.step(k, inputs)
+                try:
+                    spikes = group.step(k, inputs)
+                except NumericalInstability as exc:
+                    raise self._unstable(gname, exc) from exc
                 inputs.fill(0.0)
                 if spikes.size:
                     spike_log[gname].append((k, spikes))
