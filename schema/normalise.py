@@ -5,19 +5,23 @@ variable the model lacks. Every problem is collected and raised together."""
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import difflib
 import hashlib
 import json
 import os
 from typing import Mapping, Optional
 
+import numpy as np
+
 from . import catalogue as cat
-from .errors import Problem, SpecError
+from .connection_file import MAX_BYTES as MAX_CONNECTION_FILE_BYTES, Column, ConnectionTable
+from .connection_file import FileError as ConnectionFileError, read_table as read_connection_table
+from .errors import Problem, SpecError, printable
+from .files import FileProblem, read_bounded
 from .model import (Connect, Expectation, NeuronModel, Path, Population, Projection, Quantity, Recording, Values,
                     Simulation, SourceMap, Spec, Stimulus, Synapse, frozen_map)
 from .units import Dimension, format_quantity
-from .validate import printable
 from .values import number_or_quantity, parse_value, value_bounds
 
 T, F, D = Dimension.TIME, Dimension.FREQUENCY, Dimension.DIMENSIONLESS
@@ -39,10 +43,6 @@ METRIC_DIMENSION = {"rate": F, "spike_count": D, "cv_isi": D, "spike_times": T, 
 def _kind(value: object) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _suggest(name: str, known) -> str:
@@ -266,6 +266,8 @@ class _Normaliser:
                 continue
             synapse = self._synapse(raw["synapse"], path + ("synapse",), mtype, connect, pre, post)
             if synapse is not None:
+                # a connection file's columns are in the synapse now (SI); the IR does not keep the file
+                connect = dataclasses.replace(connect, weights=None, delays=None)
                 out[name] = Projection(name, pre.name, post.name, connect, synapse)
         return out
 
@@ -292,67 +294,39 @@ class _Normaliser:
         pairs, weights, delays = (), None, None
         if rule == "from_list":
             if "file" in raw:
-                loaded = self._pairs_file(raw["file"], path + ("file",))
-                if loaded is None:
+                table = self._pairs_file(raw["file"], path + ("file",))
+                if table is None:
                     return None
-                pairs, weights, delays = loaded
+                sources, targets = table.pre, table.post
+                weights, delays = table.columns.get("weight"), table.columns.get("delay")
+                outside = np.flatnonzero((sources >= pre.size) | (targets >= post.size))
+                first = int(outside[0]) if outside.size else None
+                where, row = path + ("file",), f"{raw['file']}:{(first or 0) + 2}: "
+                pairs = tuple(zip(sources.tolist(), targets.tolist()))
             else:
                 pairs = tuple(tuple(p) for p in raw["pairs"])
-            for i, (a, b) in enumerate(pairs):
-                if a >= pre.size or b >= post.size:
-                    where, row = (path + ("pairs", i), "") if "pairs" in raw else (path + ("file",),
-                                                                                  f"{raw['file']}:{i + 2}: ")
-                    self.report(where, f"{row}pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
-                    return None
+                first = next((i for i, (a, b) in enumerate(pairs) if a >= pre.size or b >= post.size), None)
+                where, row = path + ("pairs", first), ""
+            if first is not None:
+                a, b = pairs[first]
+                self.report(where, f"{row}pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
+                return None
         return Connect(rule, p=raw.get("p"), n=n, allow_self=allow_self, multapses=multapses, pairs=pairs,
                        weights=weights, delays=delays)
 
-    def _pairs_file(self, name: str, path: Path):
-        full = os.path.join(self.base_dir, name)
+    def _pairs_file(self, name: str, path: Path) -> Optional[ConnectionTable]:
         try:
-            with open(full, "rb") as handle:
-                blob = handle.read(64 * 2**20 + 1)
-        except OSError as exc:
-            self.report(path, f"cannot read connection file '{name}': {exc.strerror}")
-            return None
-        if len(blob) > 64 * 2**20:
-            self.report(path, "connection file is larger than 64 MiB")
+            blob = read_bounded(os.path.join(self.base_dir, name), MAX_CONNECTION_FILE_BYTES)
+        except FileProblem as exc:
+            self.report(path, f"connection {exc}" if exc.too_large else
+                        f"cannot read connection file '{name}': {exc.reason}")
             return None
         self.extra_hash.update(blob)
         try:
-            rows = list(csv.reader(blob.decode("utf-8", errors="replace").splitlines()))
-        except csv.Error as exc:
-            self.report(path, f"{name}: not a readable CSV file ({exc})")
+            return read_connection_table(blob, name)
+        except ConnectionFileError as exc:
+            self.report(path, str(exc))
             return None
-        if not rows or rows[0][:2] != ["pre", "post"]:
-            self.report(path, "connection file needs a header row: pre,post[,weight][,delay] "
-                              "(weight and delay cells as quantities such as '16.2 pA', '1 ms')")
-            return None
-        header = rows[0]
-        unknown = set(header[2:]) - {"weight", "delay"}
-        if unknown:
-            self.report(path, f"{name}: unknown columns {sorted(unknown)} (expected weight, delay)")
-            return None
-        if len(set(header)) != len(header):
-            self.report(path, f"{name}: a column appears twice in the header {','.join(header)!r}")
-            return None
-        pairs, columns = [], {c: [] for c in header[2:]}
-        for number, row in enumerate(rows[1:], start=2):
-            shown = printable(_clip(",".join(row)))
-            try:
-                pairs.append((int(row[0]), int(row[1])))
-                if min(pairs[-1]) < 0:
-                    raise ValueError
-            except (ValueError, IndexError):
-                self.report(path, f"{name}:{number}: expected two neuron indices, got '{shown}'")
-                return None
-            if len(row) != len(header):
-                self.report(path, f"{name}:{number}: expected {len(header)} cells ({','.join(header)}), "
-                                  f"got {len(row)}: '{shown}'")
-                return None
-            for column, cell in zip(header[2:], row[2:]):
-                columns[column].append(cell)
-        return tuple(pairs), columns.get("weight"), columns.get("delay")
 
     def _synapse(self, raw: Mapping, path: Path, mtype: cat.ModelType, connect: Connect,
                  pre: Population, post: Population) -> Optional[Synapse]:
@@ -400,18 +374,10 @@ class _Normaliser:
             return None
         return Synapse(receptor, weight, delay, plasticity, short_term)
 
-    def _file_values(self, cells, dimension: Dimension, path: Path, column: str):
-        name = _get(self.data, path)
-
-        def report(where: Path, message: str) -> None:
-            self.report(where, f"{name}:{number}: {column}: {message}")
-
-        values = []
-        for number, cell in enumerate(cells, start=2):  # row 1 is the header
-            values.append(number_or_quantity(cell, dimension, path, report))
-        if any(v is None for v in values):
-            return None
-        return Values(tuple(values), dimension)
+    def _file_values(self, column: Column, dimension: Dimension, path: Path, name: str) -> Optional[Values]:
+        values = column.to_si(dimension, lambda row, message: self.report(
+            path, f"{_get(self.data, path)}:{row}: {name}: {message}"))
+        return None if values is None else Values(tuple(values.tolist()), dimension)
 
     def _plasticity(self, raw, path: Path, weight_dimension: Dimension):
         if raw is None:

@@ -235,10 +235,14 @@ def test_one_document_only():
 
 
 @pytest.mark.parametrize("text, line, column, path, words", [
-    ("a: 1\nb: [1, 2\nc: 3\n", 3, 2, ("b",), "did not find expected ',' or ']'"),
+    # at the bracket that is not closed, not at the next line where libyaml notices
+    ("a: 1\nb: [1, 2\nc: 3\n", 2, 4, ("b",), "the '[' here is not closed"),
+    # at the line whose key lacks its ':', not where libyaml gives up
+    ("a: 1\nsimulation\n  dt: 1 ms\n", 2, 1, (), "'simulation' has no ':' after its key"),
+    ("p:\n  size 2\n  model: x\n", 2, 3, (), "'size 2' has no ':' after its key"),
     ("a: b: c\n", 1, 5, (), "mapping values are not allowed"),
     ("pop:\n  size: 1\n model: x\n", 3, 2, (), "did not find expected key"),
-    ("a: 1\n\tb: 2\n", 2, 1, (), "tab"),
+    ("a: 1\n\tb: 2\n", 2, 1, (), "a tab character: YAML indents with spaces only"),
     ("a: 'x\n", 2, 1, (), "end of stream"),
     ("a:\n  b: [1, @x]\n", 2, 10, ("a", "b"), "cannot start any token"),
 ])
