@@ -13,6 +13,7 @@ import numpy as np
 
 from .connectivity import draw_connectivity
 from .random_streams import stream
+from .stimulus_groups import noise_stream_name, stimulus_groups
 from .schema import catalogue as cat
 from .schema.model import Distribution, Quantity, Recording, Spec, ValueSpec, Values
 
@@ -197,8 +198,9 @@ def _stimulus(stim, spec: Spec, size: int) -> StimulusInstance:
     else:  # noise: a new Gaussian value every interval, drawn from the stimulus' own stream
         every = max(1, int(round(p["interval"] / dt)))
         k = np.arange(start, stop, every)
-        rng = stream(spec.seed, "stimuli", stim.name)
-        changes, amps = list(k) + [stop], list(rng.normal(p["mean"], p["std"], k.size)) + [0.0]
+        rng = stream(spec.seed, "stimuli", noise_stream_name(stim.name))
+        # mean + std z (what rng.normal draws): groups of per-neuron mean/std share the stimulus' z
+        changes, amps = list(k) + [stop], list(p["mean"] + p["std"] * rng.standard_normal(k.size)) + [0.0]
     return StimulusInstance(stim.name, stim.type, stim.population, neurons,
                             np.asarray(changes, np.int64), np.asarray(amps, float))
 
@@ -233,6 +235,9 @@ def instantiate(spec: Spec) -> NetworkInstance:
         kind = cat.MODELS[post.model.type].synapse
         projs[name] = ProjectionInstance(name, proj.pre, proj.post, proj.synapse.receptor, kind,
                                          pre_idx, post_idx, weight, delay_steps)
-    stimuli = {name: _stimulus(stim, spec, spec.populations[stim.population].size)
-               for name, stim in spec.stimuli.items()}
+    stimuli = {}
+    for stim in spec.stimuli.values():
+        size = spec.populations[stim.population].size
+        for group in stimulus_groups(stim, size, seed):  # per-neuron values: one stimulus per distinct value
+            stimuli[group.name] = _stimulus(group, spec, size)
     return NetworkInstance(spec, dt, spec.simulation.n_steps, pops, projs, stimuli, spec.record, warnings)

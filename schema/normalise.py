@@ -37,6 +37,9 @@ _RULE_KEYS = {
     "fixed_total": _COMMON_CONNECT_KEYS | {"n"},
     "from_list": {"rule", "pairs", "file"},
 }
+#: stimulus parameters that may differ per target neuron ({values: [...]} or a distribution); the schedule
+#: (start, stop, times, interval) is one for the whole stimulus
+PER_NEURON_STIMULUS_PARAMS = ("amplitude", "offset", "frequency", "phase", "mean", "std")
 METRIC_DIMENSION = {"rate": F, "spike_count": D, "cv_isi": D, "spike_times": T, "first_spike_time": T}
 
 
@@ -101,6 +104,7 @@ class _Normaliser:
                 self.report(("simulation", "duration"), f"duration must be a whole number of steps of dt "
                                                         f"({format_quantity(dt, T)})")
         self.dt = dt or 1e-4
+        self.dt_valid = dt is not None
         return Simulation(duration=duration or 0.0, dt=self.dt,
                           backends=tuple(raw.get("backends", ("reference",))),
                           options=frozen_map({k: frozen_map(v) for k, v in raw.get("options", {}).items()}))
@@ -233,6 +237,7 @@ class _Normaliser:
             self.report(where("v_reset", "v_thresh"), f"v_reset ({format_quantity(reset.value, reset.dimension)}) "
                                                       f"must be below v_thresh "
                                                       f"({format_quantity(thresh.value, thresh.dimension)})")
+        self._check_poisson_rate(mtype, params, where)
         if mtype.name == "inhomogeneous_poisson" and params.get("times") and params.get("rates") is not None:
             if len(params["times"]) != len(params["rates"]):
                 self.report(where("rates"), "times and rates need the same length")
@@ -240,6 +245,25 @@ class _Normaliser:
                 self.report(where("times"), "times must be in increasing order")
             if any(r < 0 for r in params["rates"]):
                 self.report(where("rates"), "rates must not be negative")
+
+    def _check_poisson_rate(self, mtype: cat.ModelType, params: dict, where) -> None:
+        """A Poisson source draws at most one spike per step (probability rate * dt), so a rate above 1/dt
+        would be clipped to 1/dt without a word, and a network driven at 20 kHz with dt = 0.1 ms would
+        silently become another one (Brunel's external drive written as one source): refuse it."""
+        if not self.dt_valid:
+            return
+        if mtype.name == "poisson" and params.get("rate") is not None:
+            rate, name = value_bounds(params["rate"])[1], "rate"
+        elif mtype.name == "inhomogeneous_poisson" and params.get("rates"):
+            rate, name = max(params["rates"]), "rates"
+        else:
+            return
+        if rate * self.dt > 1 + 1e-9:
+            limit = format_quantity(1 / self.dt, F)
+            what = (f"the distribution can draw rates above 1/dt = {limit} (give it a clip)" if rate == float("inf")
+                    else f"{format_quantity(rate, F)} is above 1/dt = {limit}")
+            self.report(where(name), f"{what}: a Poisson source spikes at most once per step of dt, so the rate "
+                                     "would be clipped; use a smaller dt, or split the drive over several sources")
 
     # -- projections --------------------------------------------------------------------------------
     def projections(self, pops: Mapping[str, Population]) -> dict[str, Projection]:
@@ -424,6 +448,7 @@ class _Normaliser:
                                                              "it takes no current")
                 continue
             neurons = self._neurons(raw["target"].get("neurons"), path + ("target", "neurons"), pops[target].size)
+            n_targets = pops[target].size if neurons is None else len(neurons)
             stype = cat.STIMULI[raw["type"]]
             params = {}
             for key, param in stype.params.items():
@@ -432,9 +457,16 @@ class _Normaliser:
                 value = raw.get(key, param.default)
                 if param.kind == "quantity_list":
                     params[key] = self._param(param, value, path + (key,), 1)
+                elif isinstance(value, dict) and key in PER_NEURON_STIMULUS_PARAMS:
+                    # one value per target neuron (in target order), or a distribution drawn per neuron
+                    params[key] = parse_value(value, param.dimension, path + (key,), self.report, n_targets,
+                                              "target neurons")
+                    if neurons is not None and len(set(neurons)) != len(neurons):
+                        self.report(path + ("target", "neurons"), "per-neuron stimulus values need distinct "
+                                                                  "target neurons")
                 elif isinstance(value, dict):
-                    self.report(path + (key,), "a stimulus parameter is one quantity for every target neuron "
-                                               "(for per-neuron currents use the population's i_offset)")
+                    self.report(path + (key,), f"{key} is one quantity for every target neuron (per-neuron "
+                                               f"values are possible for {', '.join(PER_NEURON_STIMULUS_PARAMS)})")
                 else:
                     params[key] = number_or_quantity(value, param.dimension, path + (key,), self.report)
             for key in raw:
