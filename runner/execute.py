@@ -124,8 +124,8 @@ def resolve_backends(spec: Spec, backend: str | Iterable[str] | None) -> tuple[d
     for name in explicit:
         skipped.pop(name, None)
     if not adapters:
-        raise UnsupportedFeature("all", [spec.problem((), f"no installed backend can run this spec: "
-                                                          f"{'; '.join(f'{k}: {v}' for k, v in skipped.items())}")])
+        raise UnsupportedFeature("all", [spec.problem((), f"no installed backend can run this spec: {k}: {v}")
+                                         for k, v in skipped.items()])  # one line per backend
     return adapters, skipped
 
 

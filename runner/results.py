@@ -9,17 +9,24 @@ Layout of a run (``--out`` defaults to ``results/``)::
     <out>/<spec name>/<run id>/<backend>/manifest.json      provenance of that backend's run
 
 The run folder is written under a hidden ``.<run id>.partial`` name and renamed into place only when
-complete, so an interrupted run never leaves a folder that looks like a result.
+complete, so an interrupted run never leaves a folder that looks like a result. A partial folder records
+its owner (host and process id); a later run in the same place removes partial folders whose owner is a
+dead process on this host, or that are older than :data:`STALE_PARTIAL_DAYS` days (another host's run
+that died). A folder that cannot be written (``--out`` is a file, read-only, the disk is full) is a
+:class:`ResultsError` naming the folder, and no partial folder is left behind.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
 import secrets
 import shutil
+import socket
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Mapping
 
@@ -31,6 +38,10 @@ from .schema.errors import ResultsError
 MANIFEST = "manifest.json"
 SPIKES = "spikes.parquet"
 FORMAT_VERSION = 1
+#: who writes a partial folder: {"host", "pid", "started"}
+OWNER = "owner.json"
+#: a partial folder of another host (or without an owner) older than this is a dead run's leftover
+STALE_PARTIAL_DAYS = 7
 
 
 def new_run_id() -> str:
@@ -89,22 +100,90 @@ def write_trace(path: Path, trace: Trace, unit: str) -> None:
     pq.write_table(table, path)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or a pid this platform cannot check): leave it
+    return True
+
+
+def remove_stale_partials(parent: Path, now: float | None = None) -> list[Path]:
+    """Delete the hidden ``.<run id>.partial`` folders under ``parent`` left by runs that died: owned by a
+    process of this host that no longer exists, or older than :data:`STALE_PARTIAL_DAYS` days. Returns
+    the folders removed; folders that cannot be inspected or removed are left alone."""
+    now = time.time() if now is None else now
+    host, removed = socket.gethostname(), []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(".") and p.name.endswith(".partial")]
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            owner = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+            dead = owner.get("host") == host and not _alive(int(owner["pid"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            dead = False  # no owner (killed before writing it) or unreadable: go by age only
+        try:
+            old = now - folder.stat().st_mtime > STALE_PARTIAL_DAYS * 86400
+        except OSError:
+            continue
+        if dead or old:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@contextmanager
+def _writing(where: Path):
+    """OSError while writing results -> a one-line ResultsError that names the folder and the reason."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            reason = "no space left on the device"
+        raise ResultsError(f"cannot write results to '{where}': {reason}"
+                           f"{f' ({exc.filename})' if exc.filename and str(exc.filename) != str(where) else ''}") \
+            from None
+
+
 class RunWriter:
     """Collects one run (one or more backends) in a hidden folder; :meth:`commit` renames it into place."""
 
     def __init__(self, out: str | os.PathLike, spec, spec_text: str | None):
         self.spec = spec
         self.run_id = new_run_id()
-        parent = Path(out) / spec.name
-        parent.mkdir(parents=True, exist_ok=True)
+        self.out = Path(out)
+        parent = self.out / spec.name
         self.final = parent / self.run_id
         self.partial = parent / f".{self.run_id}.partial"
-        self.partial.mkdir()
-        if spec_text is not None:
-            (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
         self.backends: dict[str, dict] = {}
+        with self._writing():
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_partials(parent)
+            self.partial.mkdir()
+            _write_json(self.partial / OWNER, {"host": socket.gethostname(), "pid": os.getpid(),
+                                               "started": time.time()})
+            if spec_text is not None:
+                (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
+
+    @contextmanager
+    def _writing(self):
+        try:
+            with _writing(self.out):
+                yield
+        except ResultsError:
+            self.abort()
+            raise
 
     def add(self, backend: str, output: RunOutput, manifest: dict) -> None:
+        with self._writing():
+            self._add(backend, output, manifest)
+
+    def _add(self, backend: str, output: RunOutput, manifest: dict) -> None:
         from .schema import catalogue as cat
 
         folder = self.partial / backend.replace(":", "-")
@@ -124,12 +203,14 @@ class RunWriter:
 
     def commit(self) -> Path:
         spec = self.spec
-        _write_json(self.partial / MANIFEST, {
-            "format": FORMAT_VERSION, "run_id": self.run_id, "spec_name": spec.name,
-            "spec_hash": spec.spec_hash, "spec_version": spec.version, "seed": spec.seed,
-            "backends": self.backends, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        })
-        os.rename(self.partial, self.final)
+        with self._writing():
+            _write_json(self.partial / MANIFEST, {
+                "format": FORMAT_VERSION, "run_id": self.run_id, "spec_name": spec.name,
+                "spec_hash": spec.spec_hash, "spec_version": spec.version, "seed": spec.seed,
+                "backends": self.backends, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            })
+            (self.partial / OWNER).unlink()
+            os.rename(self.partial, self.final)
         return self.final
 
     def abort(self) -> None:
@@ -155,8 +236,11 @@ class Results:
     def spikes(self):
         if self._spikes is None:
             import pandas as pd
-            frame = pd.read_parquet(self.path / SPIKES)
-            frame["population"] = frame["population"].astype(str)
+            with _reading(self.path / SPIKES):
+                frame = pd.read_parquet(self.path / SPIKES)
+                if list(frame.columns) != ["population", "neuron", "time"]:
+                    raise ValueError(f"columns {list(frame.columns)} instead of population, neuron, time")
+                frame["population"] = frame["population"].astype(str)
             self._spikes = frame
         return self._spikes
 
@@ -164,13 +248,15 @@ class Results:
     def traces(self) -> dict:
         if self._traces is None:
             import pandas as pd
-            self._traces = {}
+            traces = {}
             folder = self.path / "traces"
             for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
-                pop, var = file.stem.split(".", 1)
-                frame = pd.read_parquet(file).set_index("time")
-                frame.columns = [int(c) for c in frame.columns]
-                self._traces[(pop, var)] = frame
+                with _reading(file):
+                    pop, var = file.stem.split(".", 1)
+                    frame = pd.read_parquet(file).set_index("time")
+                    frame.columns = [int(c) for c in frame.columns]
+                traces[(pop, var)] = frame
+            self._traces = traces
         return self._traces
 
     @property
@@ -183,6 +269,55 @@ class Results:
         return self.manifest.get("expectations", [])
 
 
+@contextmanager
+def _reading(file: Path):
+    """A results file that is missing, truncated or not what snnrun writes -> one-line ResultsError."""
+    try:
+        yield
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's errors derive from these
+        raise ResultsError(f"{file}: damaged results file ({type(exc).__name__}: {exc}); run the spec again") \
+            from None
+
+
+def read_manifest(folder: Path) -> dict:
+    """``folder/manifest.json`` as a dict, or ResultsError (missing, unreadable, not a JSON object)."""
+    file = folder / MANIFEST
+    if not file.is_file():
+        hint = " (an interrupted run)" if folder.name.endswith(".partial") else ""
+        raise ResultsError(f"{folder}: not a complete snnrun results folder{hint}: no {MANIFEST}")
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{file}: unreadable manifest: {exc}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("backends", {}), dict):
+        raise ResultsError(f"{file}: damaged manifest: not what snnrun writes")
+    return manifest
+
+
+def run_backends(run_dir: Path, manifest: dict) -> dict[str, "Results"]:
+    """The Results of every backend of a run that has a folder, each with its own manifest."""
+    runs = {}
+    for backend, entry in manifest.get("backends", {}).items():
+        folder = entry.get("folder") if isinstance(entry, dict) else None
+        if folder:
+            if not isinstance(folder, str) or Path(folder).name != folder:
+                raise ResultsError(f"{run_dir / MANIFEST}: damaged manifest: backend folder {folder!r}")
+            runs[backend] = Results(run_dir / folder, read_manifest(run_dir / folder))
+    return runs
+
+
+def latest_run(folder: Path) -> Path:
+    """``folder`` itself when it is a run; for a spec's results folder (``results/<spec name>``), its
+    newest complete run (run ids sort by time)."""
+    if (folder / MANIFEST).is_file() or folder.name.endswith(".partial"):
+        return folder
+    try:
+        runs = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file())
+    except OSError:
+        return folder
+    return runs[-1] if runs else folder
+
+
 def read_results(run_dir: str | os.PathLike):
     """Read a run folder: a :class:`Results` when it holds one backend, else a dict backend -> Results.
 
@@ -190,21 +325,10 @@ def read_results(run_dir: str | os.PathLike):
     complete run (an interrupted run's ``.partial`` folder, for instance).
     """
     path = Path(run_dir)
-    manifest_file = path / MANIFEST
-    if not manifest_file.is_file():
-        hint = " (an interrupted run)" if path.name.endswith(".partial") else ""
-        raise ResultsError(f"{path}: not a complete snnrun results folder{hint}: no {MANIFEST}")
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"{manifest_file}: unreadable manifest: {exc}") from None
+    manifest = read_manifest(path)
     if "backend" in manifest:  # a backend folder
         return Results(path, manifest)
-    runs = {}
-    for backend, entry in manifest.get("backends", {}).items():
-        if entry.get("folder"):
-            sub = path / entry["folder"]
-            runs[backend] = Results(sub, json.loads((sub / MANIFEST).read_text(encoding="utf-8")))
+    runs = run_backends(path, manifest)
     if not runs:
         raise ResultsError(f"{path}: the run has no successful backend")
     return next(iter(runs.values())) if len(runs) == 1 else runs

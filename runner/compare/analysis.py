@@ -8,14 +8,13 @@ the plots need.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
 import numpy as np
 
-from ..results import MANIFEST, Results
+from ..results import Results, read_manifest, run_backends
 from ..schema.errors import ExitCode, Problem, ResultsError
 from . import grading as g
 from . import metrics as m
@@ -61,19 +60,10 @@ def _spec_settings(run_dir: Path, spec):
 
 
 def load_run(run_dir: Path) -> tuple[dict, dict[str, Results]]:
-    manifest_file = run_dir / MANIFEST
-    if not manifest_file.is_file():
-        hint = " (an interrupted run)" if run_dir.name.endswith(".partial") else ""
-        raise ResultsError(f"{run_dir}: not a complete snnrun results folder{hint}: no {MANIFEST}")
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest = read_manifest(run_dir)
     if "backends" not in manifest:
         raise ResultsError(f"{run_dir}: a backend folder; give the run folder above it")
-    results = {}
-    for name, entry in manifest["backends"].items():
-        if entry.get("folder"):
-            sub = run_dir / entry["folder"]
-            results[name] = Results(sub, json.loads((sub / MANIFEST).read_text(encoding="utf-8")))
-    return manifest, results
+    return manifest, run_backends(run_dir, manifest)
 
 
 def _trains_of(res: Results, population: str, size: int) -> list:
@@ -98,6 +88,14 @@ def compare_run(run_dir, profile: Optional[str] = None, reference: Optional[str]
                 tolerances: Optional[Mapping[str, float]] = None) -> Comparison:
     """Compare every backend of the run in ``run_dir`` with the reference backend (see module)."""
     run_dir = Path(run_dir)
+    try:
+        return _compare_run(run_dir, profile, reference, spec, tolerances)
+    except (KeyError, TypeError, AttributeError) as exc:  # a manifest that lacks or garbles a field
+        raise ResultsError(f"{run_dir}: damaged results folder: a manifest lacks or garbles "
+                           f"{type(exc).__name__} {exc}; run the spec again") from None
+
+
+def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Comparison:
     manifest, results = load_run(run_dir)
     compare_settings, locate = _spec_settings(run_dir, spec)
     prof = g.profile_for(compare_settings, profile, tolerances, locate)
