@@ -64,14 +64,16 @@ class _Progress:
         self.last_refresh = 0.0
         self.tasks: dict[str, object] = {}
         self.states: dict[str, tuple[str, int, int]] = {}  # backend -> (state, done, total)
+        self.notes: dict[str, str] = {}  # backend -> what it is doing now ("compiling (cached afterwards)")
 
     def factory(self, backend: str):
         if not self.enabled:
             return None
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int, note: str = "") -> None:
             state = self.states.get(backend, ("running", 0, 0))[0]
             self.states[backend] = (state, done, total)
+            self.notes[backend] = note
             self._show(backend)
 
         return update
@@ -97,7 +99,9 @@ class _Progress:
                                 console=_stderr(), transient=True, auto_refresh=False)
             self.bar.start()
         for name, (state, done, total) in self.states.items():
-            label = f"{name:<12} {state:<8}"
+            note = self.notes.get(name, "") if state == "running" else ""
+            label = f"{name:<12} {note or state:<8}"
+            total = None if note else total  # a pulsing bar: busy, with no fraction to show
             if name not in self.tasks:  # the clock of a queued backend starts when it runs
                 self.tasks[name] = self.bar.add_task(label, total=total or None, start=state != "queued")
             task = self.tasks[name]
