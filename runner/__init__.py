@@ -27,6 +27,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    # the lazily imported API (load_spec, run, ...) is listed too, so dir(snnrun) and completion show it
+    return sorted(set(globals()) | set(__all__))
+
+
 def __getattr__(name: str):
     # Imported on first use: pandas alone costs about 0.5 s of start-up, which a command-line run of
     # the reference engine does not need.
