@@ -29,7 +29,7 @@ __all__ = [
 
 def __dir__() -> list[str]:
     # the lazily imported API (load_spec, run, ...) is listed too, so dir(snnrun) and completion show it
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})
 
 
 def __getattr__(name: str):
