@@ -436,6 +436,11 @@ def backends_command() -> None:
     Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
 
 
+from .plot_command import plot_command  # noqa: E402 (a subcommand in its own module)
+
+app.command("plot")(plot_command)
+
+
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of the spec language (for editors: yaml-language-server and the like)."""

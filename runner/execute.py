@@ -156,6 +156,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
     instance = instantiate(spec)
     draw_time = time.perf_counter() - t0
     writer = RunWriter(out, spec, spec_text)
+    writer.add_stimuli(instance.stimuli)  # for plots: the currents every backend received
     outcome = RunOutcome(None, skipped=skipped)
     manifests: dict[str, dict] = {}
 

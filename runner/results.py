@@ -4,6 +4,7 @@ Layout of a run (``--out`` defaults to ``results/``)::
 
     <out>/<spec name>/<run id>/manifest.json        the run: spec hash, backends, status
     <out>/<spec name>/<run id>/spec.yaml            the spec text as run
+    <out>/<spec name>/<run id>/stimuli.parquet      injected currents: stimulus, population, time (s), amplitude (A)
     <out>/<spec name>/<run id>/<backend>/spikes.parquet     population, neuron, time (s)
     <out>/<spec name>/<run id>/<backend>/traces/<population>.<variable>.parquet   time (s) + one column per neuron (SI)
     <out>/<spec name>/<run id>/<backend>/manifest.json      provenance of that backend's run
@@ -37,6 +38,7 @@ from .schema.errors import ResultsError
 
 MANIFEST = "manifest.json"
 SPIKES = "spikes.parquet"
+STIMULI = "stimuli.parquet"
 FORMAT_VERSION = 1
 #: who writes a partial folder: {"host", "pid", "started"}
 OWNER = "owner.json"
@@ -161,6 +163,7 @@ class RunWriter:
         self.final = parent / self.run_id
         self.partial = parent / f".{self.run_id}.partial"
         self.backends: dict[str, dict] = {}
+        self.stimuli: dict[str, dict] = {}
         with self._writing():
             parent.mkdir(parents=True, exist_ok=True)
             remove_stale_partials(parent)
@@ -198,6 +201,27 @@ class RunWriter:
         _write_json(folder / MANIFEST, manifest)
         self.backends[backend] = {"folder": folder.name, "status": manifest.get("status", "ok")}
 
+    def add_stimuli(self, stimuli: Mapping) -> None:
+        """The injected currents every backend received (one schedule per stimulus, drawn once): a long
+        table of changes (stimulus, population, time of the change in s, amplitude in A from then on) and,
+        in the run's manifest, each stimulus' target neurons."""
+        self.stimuli = {name: {"population": st.population, "type": st.type,
+                               "neurons": np.asarray(st.neurons).tolist()} for name, st in stimuli.items()}
+        if not stimuli:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        names = list(stimuli)
+        rows = [np.full(stimuli[n].change_steps.size, i, np.int32) for i, n in enumerate(names)]
+        table = pa.table({
+            "stimulus": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(rows), pa.int32()), pa.array(names)),
+            "population": pa.array([stimuli[n].population for n in names for _ in range(stimuli[n].change_steps.size)]),
+            "time": pa.array(np.concatenate([stimuli[n].change_steps * self.spec.simulation.dt for n in names])),
+            "amplitude": pa.array(np.concatenate([np.asarray(stimuli[n].amplitudes, float) for n in names]))})
+        with self._writing():
+            pq.write_table(table, self.partial / STIMULI)
+
     def add_failure(self, backend: str, message: str) -> None:
         self.backends[backend] = {"folder": None, "status": "failed", "error": message}
 
@@ -208,6 +232,7 @@ class RunWriter:
                 "format": FORMAT_VERSION, "run_id": self.run_id, "spec_name": spec.name,
                 "spec_hash": spec.spec_hash, "spec_version": spec.version, "seed": spec.seed,
                 "backends": self.backends, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "stimuli": self.stimuli, "duration": spec.simulation.duration, "dt": spec.simulation.dt,
             })
             (self.partial / OWNER).unlink()
             os.rename(self.partial, self.final)
