@@ -5,6 +5,8 @@ folder comes first on ``sys.path``, so ``import snnrun`` finds this folder befor
 Without this file Python would import the folder as an empty namespace package, and every use would
 fail with ``module 'snnrun' has no attribute 'read_results'``. With it, the import replaces itself by the
 installed snnrun (an editable install maps that to this very checkout) and otherwise says what to do.
+pytest imports this file too, as the package named after the checkout's folder; under any name but
+``snnrun`` it does nothing.
 """
 
 import importlib
@@ -31,4 +33,5 @@ def _installed_snnrun():
         sys.path[:] = saved
 
 
-sys.modules[__name__] = _installed_snnrun()
+if __name__ == "snnrun":  # imported under another name (pytest collects the checkout as a package): inert
+    sys.modules[__name__] = _installed_snnrun()
