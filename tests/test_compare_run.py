@@ -7,6 +7,7 @@ so these tests need no simulator; the last test runs the real simulators."""
 from __future__ import annotations
 
 import json
+from html import escape
 import os
 import signal
 import subprocess
@@ -206,8 +207,14 @@ def test_identical_backends_agree_and_the_reports_hold_grades_and_plots(tmp_path
     assert cells["coincidence"] == 1.0 and cells["first_divergence_s"] is None
     assert report["traces"]["cells.v"]["backends"]["pynn:nest"]["max_error"] == 0.0
     html = (outcome.run_dir / "report.html").read_text()
-    # rasters, rates, divergence for the population; traces and their error: five embedded images
-    assert html.count('src="data:image/png;base64,') == 5
+    # raster and rate of the population, traces and their error: four embedded images; no divergence
+    # plot when every spike has its partner (a flat line at 0), the page says so instead
+    assert html.count('src="data:image/png;base64,') == 4
+    assert "Every spike of every backend has a partner in <code>reference</code>" in html
+    # the documented cause of pynn:nest's (rounding) differences, with its section of semantics.md
+    cause = cells["cause"]
+    assert cause["text"].startswith("NEST's grid models") and cause["link"].startswith("schema/semantics.md#pynn")
+    assert escape(cause["text"]) in html and cause["residual"] in (outcome.run_dir / "report.md").read_text()
     assert 'class="grade agrees"' in html and "http://" not in html and "<script" not in html
     md = (outcome.run_dir / "report.md").read_text()
     assert "| `pynn:nest` | agrees |" in md
@@ -224,7 +231,10 @@ def test_a_differing_backend_exits_8_and_a_failed_expectation_6_listing_every_ch
     assert proc.returncode == ExitCode.EXPECTATION_FAILED, proc.stderr
     assert "expect[1]: pynn:neuron: cells first_spike_time 28.8 ms differs from 27.8 ms" in errors[0]
     assert "expect[2]: pynn:neuron: cells spike_count 66 differs from 67" in errors[1]
-    assert any("pynn:neuron differs from reference: population cells: " in e and "van_rossum" in e for e in errors)
+    differs = [e for e in errors if "pynn:neuron differs from reference: population cells: " in e]
+    # one line for the population: every metric beyond its limit, then the documented cause
+    assert len(differs) == 1 and "van_rossum" in differs[0]
+    assert "documented: NEURON's Crank-Nicolson integration" in differs[0]
     assert "compare differs pynn:neuron vs reference (profile single_neuron)" in proc.stdout
     # the network profile grades only rates and CVs: one spike in 668 is a 0.15 % rate difference
     report = compare_run(outcome.run_dir, profile="network").report
