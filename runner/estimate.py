@@ -164,7 +164,7 @@ def estimate(spec: Spec, backends: int = 1) -> Estimate:
 
 def available_memory() -> Optional[int]:
     """Bytes this process may still allocate: MemAvailable (Linux), lowered to what the cgroup (v2 or v1)
-    still allows; None when the platform says nothing."""
+    and ``ulimit -v`` (RLIMIT_AS) still allow; None when the platform says nothing."""
     found = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -178,6 +178,15 @@ def available_memory() -> Optional[int]:
             found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (OSError, ValueError, AttributeError):
             pass
+    try:  # ulimit -v: address space left to this process
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            used = next(int(line.split()[1]) * 1024 for line in Path("/proc/self/status").read_text().splitlines()
+                        if line.startswith("VmSize:"))
+            found.append(max(0, soft - used))
+    except (ImportError, OSError, ValueError, StopIteration):
+        pass
     for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
                                    ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
                                     "/sys/fs/cgroup/memory/memory.usage_in_bytes")):

@@ -17,7 +17,7 @@ import numpy as np
 from . import catalogue as cat
 from .connection_file import MAX_BYTES as MAX_CONNECTION_FILE_BYTES, Column, ConnectionTable
 from .connection_file import FileError as ConnectionFileError, read_table as read_connection_table
-from .errors import Problem, SpecError, printable
+from .errors import Problem, SpecError, echo, printable
 from .files import FileProblem, read_bounded
 from .model import (Connect, Expectation, NeuronModel, Path, Population, Projection, Quantity, Recording, Values,
                     Simulation, SourceMap, Spec, Stimulus, Synapse, frozen_map)
@@ -114,7 +114,7 @@ class _Normaliser:
         for name, raw in given.items():
             ppath = path + (name,)
             if name not in mtype.params:
-                self.report(ppath, f"unknown parameter '{printable(name)}' for model type {mtype.name}"
+                self.report(ppath, f"unknown parameter '{echo(name)}' for model type {mtype.name}"
                                    f"{_suggest(name, mtype.params)}", key=True)
                 continue
             into[name] = self._param(mtype.params[name], raw, ppath, size)
@@ -205,7 +205,7 @@ class _Normaliser:
                 default, mtype.state[var], path + (var,), self.report, size)
         for var, value in raw.items():
             if var not in mtype.initial:
-                self.report(path + (var,), f"'{printable(var)}' is not a state variable of {mtype.name}"
+                self.report(path + (var,), f"'{echo(var)}' is not a state variable of {mtype.name}"
                                            f"{_suggest(var, mtype.initial)}", key=True)
                 continue
             initial[var] = parse_value(value, mtype.state[var], path + (var,), self.report, size, "neurons")

@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 
 import jsonschema
 
-from .errors import Problem, clip, printable
+from .errors import Problem, clip, echo, printable
 from .units import QUANTITY_PATTERN
 
 SCHEMA_FILE = "snnrun-spec-v1.schema.json"
@@ -99,7 +99,7 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else (
                 f" (expected one of: {', '.join(allowed)})" if allowed else " (no keys allowed here)")
-            yield loc.at(path + (key,), f"unknown key '{printable(str(key))}'{hint}", key=True)
+            yield loc.at(path + (key,), f"unknown key '{echo(key)}'{hint}", key=True)
         return
     if kw == "required":
         missing = [k for k in error.validator_value if k not in inst]
@@ -114,7 +114,7 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
         for sub in error.context or []:
             bad = sub.instance
             break
-        yield loc.at(path + (bad,), f"'{printable(str(bad))}' is not a valid name: {NAME_RULE}", key=True)
+        yield loc.at(path + (bad,), f"'{echo(bad)}' is not a valid name: {NAME_RULE}", key=True)
         return
     if kw == "enum":
         options = [str(v) for v in error.validator_value]
@@ -144,7 +144,7 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
         elif error.validator_value.startswith("^[a-z]"):
             # from propertyNames the wrong name is a key of the mapping at ``path``: point at that key
             is_key = "propertyNames" in error.schema_path
-            yield loc.at(path + (inst,) if is_key else path, f"'{printable(inst)}' is not a valid name: {NAME_RULE}", key=is_key)
+            yield loc.at(path + (inst,) if is_key else path, f"'{echo(inst)}' is not a valid name: {NAME_RULE}", key=is_key)
         elif path == ("snnrun",):
             yield loc.at(path, f"expected a language version such as \"1.0\", got {_short(inst)}")
         else:
