@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from .schema.errors import ExitCode, ExpectationFailed, SnnrunError, printable
+from .schema.errors import ExitCode, ExpectationFailed, SnnrunError, one_line, printable
 
 SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema", "plot")
 
@@ -41,7 +41,7 @@ def _fail(error: SnnrunError, debug: bool) -> None:
         raise error
     console = _stderr()
     for line in error.lines():
-        console.print(f"error: {printable(line)}", markup=False, soft_wrap=True)
+        console.print(f"error: {one_line(line)}", markup=False, soft_wrap=True)
     raise typer.Exit(int(error.exit_code))
 
 
@@ -208,7 +208,7 @@ def _finish(lines_by_code: dict, debug: bool) -> None:
         raise ExpectationFailed(lines)
     console = _stderr()
     for line in lines:
-        console.print(f"error: {line}", markup=False)
+        console.print(f"error: {one_line(line)}", markup=False, soft_wrap=True)
     raise typer.Exit(int(codes[0]))
 
 

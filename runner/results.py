@@ -34,7 +34,7 @@ from typing import Mapping
 import numpy as np
 
 from .adapters.base import RunOutput, Trace
-from .schema.errors import ResultsError
+from .schema.errors import ResultsError, clip, one_line
 
 MANIFEST = "manifest.json"
 SPIKES = "spikes.parquet"
@@ -300,8 +300,8 @@ def _reading(file: Path):
     try:
         yield
     except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's errors derive from these
-        raise ResultsError(f"{file}: damaged results file ({type(exc).__name__}: {exc}); run the spec again") \
-            from None
+        raise ResultsError(f"{file}: damaged results file ({type(exc).__name__}: {clip(one_line(exc), 200)}); "
+                           "run the spec again") from None
 
 
 def read_manifest(folder: Path) -> dict:
@@ -313,7 +313,7 @@ def read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ResultsError(f"{file}: unreadable manifest: {exc}") from None
+        raise ResultsError(f"{file}: unreadable manifest: {clip(one_line(exc), 200)}") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("backends", {}), dict):
         raise ResultsError(f"{file}: damaged manifest: not what snnrun writes")
     return manifest

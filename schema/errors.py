@@ -7,6 +7,7 @@ its ``exit_code``; the traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Iterable, Sequence
@@ -62,6 +63,12 @@ def echo(text: object, limit: int = MAX_ECHO) -> str:
     """User text as a message may repeat it: printable, one line, clipped (escaping first, so clipping
     cannot cut an escape in two)."""
     return clip(printable(str(text)), limit)
+
+
+def one_line(text: object) -> str:
+    """A message from elsewhere (a library's exception, a simulator's output) on one printable line: its
+    line breaks become spaces, other non-printable characters escapes."""
+    return printable(" ".join(re.split(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*", str(text).strip())))
 
 
 def format_path(path: Sequence[str | int]) -> str:

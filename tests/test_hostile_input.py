@@ -383,3 +383,80 @@ def test_stale_partial_folders_are_removed_by_the_next_run(tmp_path):
     left = {p.name for p in parent.iterdir() if p.name.endswith(".partial")}
     # a dead owner on this host and an ownerless folder a week old go; a live run and another host's stay
     assert left == {".alive.partial", ".other_host.partial"}
+
+
+# --- property-based: damaged folders and failing writes -----------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROPERTY = settings(max_examples=40, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(data=st.data())
+def test_any_damage_to_a_run_folder_is_a_one_line_error(data, saved_run, tmp_path_factory):
+    """Truncate or overwrite bytes of any file of a saved run: comparing it gives a report or a one-line
+    ResultsError (SpecError for a damaged spec.yaml), never another exception."""
+    from snnrun.compare import compare_run
+    run = tmp_path_factory.mktemp("damaged") / saved_run.name
+    shutil.copytree(saved_run, run)
+    files = sorted(p for p in run.rglob("*") if p.is_file())
+    target = data.draw(st.sampled_from(files))
+    blob = target.read_bytes()
+    how = data.draw(st.sampled_from(["truncate", "overwrite", "empty", "delete"]))
+    if how == "truncate":
+        target.write_bytes(blob[:data.draw(st.integers(0, max(0, len(blob) - 1)))])
+    elif how == "overwrite":
+        at = data.draw(st.integers(0, max(0, len(blob) - 1)))
+        target.write_bytes(blob[:at] + data.draw(st.binary(min_size=1, max_size=16)) + blob[at + 16:])
+    elif how == "empty":
+        target.write_bytes(b"")
+    else:
+        target.unlink()
+    try:
+        compare_run(run)
+    except (ResultsError, SpecError) as error:
+        assert all("\n" not in line for line in error.lines())
+
+
+TINY = BASE + "record: [{population: a, variable: spikes}, {population: a, variable: v}]\n"
+
+
+@PROPERTY
+@given(fail_at=st.integers(0, 12), reason=st.sampled_from([errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EIO]))
+def test_any_failing_write_is_a_results_error_and_leaves_no_folder(fail_at, reason, tmp_path_factory, monkeypatch):
+    """The k-th file-system write of a run fails (disk full, permission, read-only, I/O): the run raises
+    one ResultsError and leaves neither a run folder nor a partial one."""
+    import pathlib
+
+    import pyarrow.parquet as pq
+    from snnrun.execute import execute
+
+    out = tmp_path_factory.mktemp("writes")
+    spec = out / "tiny.yaml"
+    spec.write_text(TINY)
+    calls = [0]
+
+    def failing(original):
+        def wrapper(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == fail_at + 1:
+                raise OSError(reason, os.strerror(reason))
+            return original(*args, **kwargs)
+        return wrapper
+
+    with monkeypatch.context() as m:
+        for owner, name in ((pathlib.Path, "write_text"), (pathlib.Path, "mkdir"), (pq, "write_table"),
+                            (os, "rename")):
+            m.setattr(owner, name, failing(getattr(owner, name)))
+        try:
+            run_dir = execute(spec, "reference", out=out / "results").run_dir
+        except ResultsError as error:
+            assert "\n" not in str(error) and str(error).startswith("cannot write results to ")
+            left = list((out / "results").rglob("*")) if (out / "results").exists() else []
+            assert not [p for p in left if p.is_dir() and p.parent.name == "hostile"], left
+            return
+    assert calls[0] <= fail_at  # no write failed: the run is complete
+    assert (run_dir / "manifest.json").is_file()
