@@ -121,24 +121,27 @@ def test_a_worker_killed_mid_run_leaves_the_others_intact_and_the_report_names_i
 
 def test_a_hung_backend_times_out_and_the_others_are_kept(tmp_path, backends):
     backends.setitem(registry.ADAPTERS, "pynn:brian2", "test_compare_run:Hangs")
-    started = time.monotonic()
     outcome = execute(SPECS / "poisson_population.yaml", ["reference", "pynn:brian2", "pynn:nest"],
                       out=tmp_path, keep_going=True, timeout=2.0)
-    assert time.monotonic() - started < 30
-    assert outcome.failures == {"pynn:brian2": "timed out after 2 s"}
+    assert outcome.failures == {"pynn:brian2": "timed out after 2 s"}  # stopped, not its 60 s sleep
     assert set(outcome.results) == {"reference", "pynn:nest"}
 
 
 def test_backends_run_in_parallel_up_to_the_worker_limit(tmp_path, backends):
-    """Two sleeping backends with two workers take one sleep, not two."""
+    """Two sleeping backends with two workers run at the same time; the third waits for a free worker.
+    Checked on the order of the status events, not on wall time."""
     backends.setitem(registry.ADAPTERS, "pynn:brian2", "test_compare_run:Hangs")
     backends.setitem(registry.ADAPTERS, "nengo", "test_compare_run:Hangs")
-    started = time.monotonic()
+    events = []
     outcome = execute(SPECS / "fi_curve.yaml", ["pynn:brian2", "nengo", "reference"], out=tmp_path,
-                      keep_going=True, timeout=3.0, max_workers=2)
-    wall = time.monotonic() - started
+                      keep_going=True, timeout=3.0, max_workers=2,
+                      status=lambda name, state, detail: events.append((name, state)))
     assert set(outcome.failures) == {"pynn:brian2", "nengo"} and set(outcome.results) == {"reference"}
-    assert wall < 5.5, f"{wall:.1f} s: the two 3 s timeouts did not overlap"
+    order = [e for e in events if e[1] != "queued"]
+    first_end = next(i for i, e in enumerate(order) if e[1] in ("done", "failed"))
+    # both sleepers were running before either ended; the reference started only after one had ended
+    assert {("pynn:brian2", "running"), ("nengo", "running")} <= set(order[:first_end])
+    assert order.index(("reference", "running")) > first_end
 
 
 def test_without_keep_going_a_failure_stops_everything_and_leaves_no_folder(tmp_path, backends):
