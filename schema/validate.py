@@ -224,6 +224,8 @@ def _alternatives(error: jsonschema.ValidationError, loc: _Locator, path: tuple)
 
 def _name_fix(name: str) -> str:
     """A valid name close to ``name`` (``'Exc' -> 'exc'``), or '' when there is no obvious one."""
+    if "\\" in name:  # shown with escapes (a line break...): no obvious fix
+        return ""
     fixed = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
     return fixed if re.fullmatch(r"[a-z][a-z0-9_]{0,63}", fixed) else ""
 
