@@ -92,9 +92,10 @@ class _Progress:
         if self.bar is None:
             if time.perf_counter() - self.started < 1.0:
                 return
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-            # the two clocks say what they are: "elapsed 0:00:12  left 0:00:30"
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+            # the two clocks say what they are: "elapsed 0:00:12  left 0:00:30"; no "0%" while compiling
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                 TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
                                 console=_stderr(), transient=True, auto_refresh=False)
             self.bar.start()

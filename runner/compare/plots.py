@@ -223,11 +223,12 @@ def stimuli(data: PlotData) -> Optional[str]:
         names = list(dict.fromkeys(rows["stimulus"]))
         for k, name in enumerate(names[:MAX_STIMULUS_LINES]):
             part = rows[rows["stimulus"] == name]
-            t = np.append(part["time"].to_numpy() * 1e3, end)
-            amps = part["amplitude"].to_numpy() * 1e9
+            inside = part["time"].to_numpy() * 1e3 < end  # a change at the end itself draws nothing
+            t = np.append(part["time"].to_numpy()[inside] * 1e3, end)
+            amps = part["amplitude"].to_numpy()[inside] * 1e9
             neurons = data.stimulus_targets.get(name, {}).get("neurons")
-            who = f" (neurons {_ranges(neurons)})" if neurons is not None and len(neurons) < data.sizes.get(pop, 0) \
-                else ""
+            who = (f" (neuron{'s' if len(neurons) > 1 else ''} {_ranges(neurons)})"
+                   if neurons is not None and len(neurons) < data.sizes.get(pop, 0) else "")
             ax.stairs(amps, np.clip(t, 0, end), baseline=None, lw=1.4, color=COLOURS[(k + 1) % len(COLOURS)],
                       label=f"{name}{who}")
         if len(names) > MAX_STIMULUS_LINES:
