@@ -1,20 +1,22 @@
-"""What per-neuron stimulus values cost: 1000 LIF neurons, each with its own dc amplitude (1000 groups, one
-stimulus each on every backend), against the same currents given as a per-neuron ``i_offset`` (no stimulus)
-and against one dc stimulus shared by all neurons. Whole ``snnrun.run`` per case (worker process,
-build and run), median of ``--repeats`` runs, interleaved.
+"""What per-neuron stimulus values cost: 1000 LIF neurons (1 s, dt 0.1 ms), each with its own dc amplitude
+(1000 groups, one stimulus each on every backend), against the same currents given as a per-neuron
+``i_offset`` (no stimulus at all) and against one dc stimulus shared by all neurons. Each case is a whole
+``snnrun`` process (bench_cuba.run_once: wall time, and peak RSS of the largest process of the run),
+after one untimed warm-up per backend, ``--repeats`` timed runs interleaved; medians.
 
-    python benchmarks/stimulus_groups.py --backends brian2 nengo --repeats 3
+    python benchmarks/stimulus_groups.py --backends reference brian2 nengo pynn:nest pynn:neuron --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-import snnrun
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_cuba import BIN, run_once  # noqa: E402
 
 N = 1000
 AMPLITUDES = ", ".join(f"{0.5 + i / N:.4f}" for i in range(N))
@@ -33,6 +35,7 @@ CASES = {
     "per-neuron dc amplitude (1000 groups)": HEAD + "stimuli:\n  bias: {type: dc, target: {population: cells}, "
                                              f"amplitude: {{values: [{AMPLITUDES}], unit: nA}}}}\n",
 }
+BASELINE = "per-neuron i_offset"
 
 
 def main() -> None:
@@ -45,18 +48,23 @@ def main() -> None:
         for k, (name, text) in enumerate(CASES.items()):
             specs[name] = Path(folder) / f"case{k}.yaml"
             specs[name].write_text(text)
+        print(f"{'backend':12} {'case':40} {'median s':>9} {'vs i_offset':>11} {'peak MiB':>9}")
         for backend in args.backends:
-            snnrun.run(specs[next(iter(CASES))], backend=backend, out=folder)  # warm-up (compile caches)
-            walls: dict[str, list[float]] = {name: [] for name in CASES}
+            def command(name):
+                return [str(BIN / "snnrun"), str(specs[name]), "--backend", backend, "--out", "{out}", "-q"]
+            run_once(command(BASELINE))  # warm-up: compile caches, first imports
+            runs: dict[str, list[dict]] = {name: [] for name in CASES}
             for _ in range(args.repeats):
-                for name, path in specs.items():
-                    start = time.perf_counter()
-                    snnrun.run(path, backend=backend, out=folder)
-                    walls[name].append(time.perf_counter() - start)
-            base = statistics.median(walls["per-neuron i_offset"])
-            for name, values in walls.items():
-                median = statistics.median(values)
-                print(f"{backend:10} {name:40} {median:6.2f} s  ({median / base:.2f}x i_offset)")
+                for name in CASES:
+                    result = run_once(command(name))
+                    if result["returncode"] != 0:
+                        raise SystemExit(f"{backend} {name} failed:\n{result['stderr_tail']}")
+                    runs[name].append(result)
+            base = statistics.median(r["wall_s"] for r in runs[BASELINE])
+            for name, results in runs.items():
+                wall = statistics.median(r["wall_s"] for r in results)
+                peak = statistics.median(r["peak_mib"] for r in results)
+                print(f"{backend:12} {name:40} {wall:9.2f} {wall / base:10.2f}x {peak:9.0f}")
 
 
 if __name__ == "__main__":
