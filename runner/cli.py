@@ -46,7 +46,7 @@ def _fail(error: SnnrunError, debug: bool) -> None:
 
 
 def _out_of_memory(debug: bool, doing: str) -> None:
-    """A MemoryError that escaped every estimate: one line and exit code 9, not a traceback."""
+    """A MemoryError that escaped every estimate: one line and exit code 10, not a traceback."""
     from .estimate import TooLarge
     _fail(TooLarge(f"out of memory while {doing} (MemoryError): the run does not fit this machine; "
                    "make the network smaller or the run shorter"), debug)

@@ -1,7 +1,7 @@
 """Before anything is drawn: how much memory and how many steps a run needs, and whether this machine has
 them. A valid spec can still ask for absurd work (10^8 neurons, all_to_all on 10^6 x 10^6, 10^7 s of
 simulated time); drawn blindly it dies of MemoryError minutes later, or never ends. :func:`check_fits`
-refuses it in milliseconds with one line that names the spec element and the estimate (exit code 9,
+refuses it in milliseconds with one line that names the spec element and the estimate (exit code 10,
 :class:`TooLarge`); ``--force`` on the command line runs it anyway.
 
 The estimate is deliberately simple: counts (synapses, neurons, source spikes, recorded samples) times

@@ -24,7 +24,7 @@ class ExitCode(IntEnum):
     EXPECTATION_FAILED = 6
     RESULTS_ERROR = 7
     BACKENDS_DIFFER = 8  # --compare: a backend differs from the reference beyond the tolerance profile
-    TOO_LARGE = 9  # the run would not fit this machine (memory or steps); --force runs it anyway
+    TOO_LARGE = 10  # the run would not fit this machine (memory or steps); --force runs it anyway (9: sweeps)
     INTERRUPTED = 130
 
 

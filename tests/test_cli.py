@@ -242,14 +242,14 @@ def test_a_timeout_names_the_backend(tmp_path, monkeypatch, capsys):
 
 
 def test_expectations_are_one_table_and_compare_takes_the_latest_run(tmp_path):
-    proc = snnrun(SPECS / "fi_curve.yaml", "--out", tmp_path)
+    proc = snnrun(SPECS / "per_neuron_stimuli.yaml", "--out", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "expect pass" not in proc.stdout
     rows = [line for line in proc.stdout.splitlines() if line.lstrip().startswith("expect[")]
-    assert len(rows) == 3 and all("pass" in row for row in rows)
-    assert rows[0].lstrip().startswith("expect[0] (line 25): cells spike_count")
+    assert len(rows) == 4 and all("pass" in row for row in rows)
+    assert rows[0].lstrip().startswith("expect[0] (line 31): cells first_spike_time")
     run_dir = Path(proc.stdout.split("results: ", 1)[1].strip())
-    first = snnrun("compare", tmp_path / "fi_curve")  # the spec's results folder: its latest run
+    first = snnrun("compare", tmp_path / "per_neuron_stimuli")  # the spec's results folder: its latest run
     assert first.returncode == 0 and f"comparing the latest run: {run_dir}" in first.stderr
     assert (run_dir / "report.json").is_file() and "replaced" not in first.stderr
     again = snnrun("compare", run_dir, "--profile", "exact")
