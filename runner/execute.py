@@ -156,7 +156,6 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
     instance = instantiate(spec)
     draw_time = time.perf_counter() - t0
     writer = RunWriter(out, spec, spec_text)
-    writer.add_stimuli(instance.stimuli)  # for plots: the currents every backend received
     outcome = RunOutcome(None, skipped=skipped)
     manifests: dict[str, dict] = {}
 
@@ -198,6 +197,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             if len(errors) == 1:
                 raise first
             raise AllBackendsFailed(list(errors.values()))
+        writer.add_stimuli(instance.stimuli)  # for plots: the currents every backend received
         run_dir = writer.commit()
     except BaseException:
         writer.abort()

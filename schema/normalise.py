@@ -225,6 +225,7 @@ class _Normaliser:
                 return f"got {format_quantity(low, value.dimension)} for some neuron"
             return "but the distribution can draw such values (give it a clip)"
 
+        self._check_poisson_rate(mtype, params, where)
         for name in ("tau_m", "cm", "tau_syn_exc", "tau_syn_inh", "tau_w"):
             if name in params and params[name] is not None and value_bounds(params[name])[0] <= 0:
                 self.report(where(name), f"{name} must be positive, {got(name)}")
@@ -237,7 +238,6 @@ class _Normaliser:
             self.report(where("v_reset", "v_thresh"), f"v_reset ({format_quantity(reset.value, reset.dimension)}) "
                                                       f"must be below v_thresh "
                                                       f"({format_quantity(thresh.value, thresh.dimension)})")
-        self._check_poisson_rate(mtype, params, where)
         if mtype.name == "inhomogeneous_poisson" and params.get("times") and params.get("rates") is not None:
             if len(params["times"]) != len(params["rates"]):
                 self.report(where("rates"), "times and rates need the same length")
