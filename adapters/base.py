@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping, Optional
 
 import numpy as np
@@ -77,10 +78,17 @@ class BackendDeclaration:
         return tuple(m for m in self.requires if importlib.util.find_spec(m) is None)
 
     def install_hint(self) -> str:
+        """The pip command that installs this backend's extra: a third-party requirement as given; one of
+        snnrun's extras from the source checkout when snnrun runs from one (an editable install: the
+        package's folders beside pyproject.toml), else from the published package."""
         if not self.extra:
             return ""
-        return f"pip install '{self.extra}'" if "[" in self.extra or "=" in self.extra else \
-            f"pip install 'snnrun[{self.extra}]'"
+        if "[" in self.extra or "=" in self.extra:
+            return f"pip install '{self.extra}'"
+        root = Path(__file__).resolve().parent.parent
+        if (root / "pyproject.toml").is_file() and (root / "runner").is_dir():
+            return f"pip install -e \".[{self.extra}]\" (in {root})"
+        return f"pip install 'snnrun[{self.extra}]'"
 
 
 @dataclass

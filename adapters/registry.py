@@ -13,6 +13,7 @@ seconds, and an adapter module imports no simulator).
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 import warnings
 
@@ -67,7 +68,10 @@ def declaration(name: str) -> BackendDeclaration:
         if not DECLARATIONS:
             raise UnknownBackend(f"no backend is registered (entry point group {ENTRY_POINT_GROUP!r} is empty): "
                                  "snnrun's installed metadata is missing or stale; reinstall it (pip install -e .)")
-        raise UnknownBackend(f"unknown backend '{name}' (registered: {', '.join(DECLARATIONS)})")
+        close = [b for b in DECLARATIONS if b.split(":")[-1] == name] or \
+            difflib.get_close_matches(name, list(DECLARATIONS), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownBackend(f"unknown backend '{name}' ({hint}registered: {', '.join(DECLARATIONS)})")
     return DECLARATIONS[name]
 
 

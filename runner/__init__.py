@@ -30,6 +30,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    # the lazily imported API (load_spec, run, ...) is listed too, so dir(snnrun) and completion show it
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})
+
+
 def __getattr__(name: str):
     # Imported on first use: pandas alone costs about 0.5 s of start-up, which a command-line run of
     # the reference engine does not need.

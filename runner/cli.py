@@ -13,9 +13,9 @@ import typer
 from typer.core import TyperGroup
 
 from . import sweep_cli
-from .schema.errors import ExitCode, ExpectationFailed, SnnrunError
+from .schema.errors import ExitCode, ExpectationFailed, SnnrunError, one_line, printable
 
-SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema", "instance", "export", "import")
+SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema", "plot", "instance", "export", "import")
 
 
 class _DefaultRun(TyperGroup):
@@ -42,8 +42,15 @@ def _fail(error: SnnrunError, debug: bool) -> None:
         raise error
     console = _stderr()
     for line in error.lines():
-        console.print(f"error: {line}", markup=False)
+        console.print(f"error: {one_line(line)}", markup=False, soft_wrap=True)
     raise typer.Exit(int(error.exit_code))
+
+
+def _out_of_memory(debug: bool, doing: str) -> None:
+    """A MemoryError that escaped every estimate: one line and exit code 10, not a traceback."""
+    from .estimate import TooLarge
+    _fail(TooLarge(f"out of memory while {doing} (MemoryError): the run does not fit this machine; "
+                   "make the network smaller or the run shorter"), debug)
 
 
 class _Progress:
@@ -58,14 +65,16 @@ class _Progress:
         self.last_refresh = 0.0
         self.tasks: dict[str, object] = {}
         self.states: dict[str, tuple[str, int, int]] = {}  # backend -> (state, done, total)
+        self.notes: dict[str, str] = {}  # backend -> what it is doing now ("compiling (cached afterwards)")
 
     def factory(self, backend: str):
         if not self.enabled:
             return None
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int, note: str = "") -> None:
             state = self.states.get(backend, ("running", 0, 0))[0]
             self.states[backend] = (state, done, total)
+            self.notes[backend] = note
             self._show(backend)
 
         return update
@@ -84,13 +93,17 @@ class _Progress:
         if self.bar is None:
             if time.perf_counter() - self.started < 1.0:
                 return
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                TimeElapsedColumn(), TimeRemainingColumn(), console=_stderr(), transient=True,
-                                auto_refresh=False)
+            from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+            # the two clocks say what they are: "elapsed 0:00:12  left 0:00:30"; no "0%" while compiling
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                                console=_stderr(), transient=True, auto_refresh=False)
             self.bar.start()
         for name, (state, done, total) in self.states.items():
-            label = f"{name:<12} {state:<8}"
+            note = self.notes.get(name, "") if state == "running" else ""
+            label = f"{name:<12} {note or state:<8}"
+            total = None if note else total  # a pulsing bar: busy, with no fraction to show
             if name not in self.tasks:  # the clock of a queued backend starts when it runs
                 self.tasks[name] = self.bar.add_task(label, total=total or None, start=state != "queued")
             task = self.tasks[name]
@@ -125,12 +138,46 @@ def _print_summary(results, run_dir: Path, failures: dict) -> None:
         table.add_row(backend, "[red]failed[/red]", "", "", "")
     console = Console(highlight=False)
     console.print(table)
+    _print_expectations(console, results)
+    console.print(f"results: {run_dir}", markup=False, soft_wrap=True)
+
+
+def _print_expectations(console, results) -> None:
+    """One row per expect check, one column per backend (pass or FAIL), instead of a line per check and
+    backend; the failing checks' messages follow, one line each."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    rows: dict[int, dict] = {}
+    for backend, res in results.items():
+        for check in res.expectations:
+            row = rows.setdefault(check.get("index", len(rows)), {"where": check["message"], "cells": {}})
+            row["cells"][backend] = check["passed"]
+    if not rows:
+        return
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("expect", justify="left")
+    for backend in results:
+        table.add_column(backend, justify="center")
+    for index, row in sorted(rows.items()):
+        cells = ["" if b not in row["cells"] else "[green]pass[/green]" if row["cells"][b] else "[red]FAIL[/red]"
+                 for b in results]
+        table.add_row(escape(_check_label(row["where"], index)), *cells)
+    console.print(table)
     for res in results.values():
         for check in res.expectations:
-            mark = "[green]pass[/green]" if check["passed"] else "[red]FAIL[/red]"
-            console.print(f"expect {mark} ", end="", markup=True)
-            console.print(check["message"], markup=False, soft_wrap=True)
-    console.print(f"results: {run_dir}", markup=False, soft_wrap=True)
+            if not check["passed"]:
+                console.print(f"expect FAIL {check['message']}", markup=False, soft_wrap=True)
+
+
+def _check_label(message: str, index: int) -> str:
+    """``'spec.yaml:35:5: expect[0]: reference: exc rate ...'`` -> ``'expect[0] (line 35): exc rate'``."""
+    parts = message.split(": ", 3)
+    if len(parts) == 4 and parts[1].startswith("expect["):
+        line = parts[0].rsplit(":", 2)[-2] if parts[0].count(":") >= 2 else ""
+        what = " ".join(parts[3].split()[:2])
+        return f"{parts[1]}{f' (line {line})' if line else ''}: {what}"
+    return f"expect[{index}]"
 
 
 def _print_comparison(comparison, paths, quiet: bool) -> None:
@@ -163,17 +210,40 @@ def _finish(lines_by_code: dict, debug: bool) -> None:
         raise ExpectationFailed(lines)
     console = _stderr()
     for line in lines:
-        console.print(f"error: {line}", markup=False)
+        console.print(f"error: {one_line(line)}", markup=False, soft_wrap=True)
     raise typer.Exit(int(codes[0]))
 
 
+def _backends_at_once(names, jobs: Optional[int]) -> int:
+    """How many backends run at the same time (each holds its own copy of the network)."""
+    import os
+    from .adapters.registry import known_backends
+
+    count = len(known_backends()) if "all" in names else len(set(names))
+    return max(1, min(count, jobs or os.cpu_count() or 1))
+
+
 def _compare_and_report(run_dir: Path, profile, reference, spec, html: bool, quiet: bool):
-    from .compare import compare_run, write_reports
+    from .compare import REPORT_FILES, compare_run, write_reports
 
     comparison = compare_run(run_dir, profile=profile, reference=reference, spec=spec)
+    earlier = _earlier_report(run_dir) if (run_dir / REPORT_FILES[0]).is_file() else None
     paths = write_reports(comparison, html=html)
+    if earlier and not quiet:  # never replace a report silently
+        _stderr().print(f"replaced the earlier report ({earlier})", markup=False, soft_wrap=True)
     _print_comparison(comparison, [p for p in paths if p.suffix != ".json"], quiet)
     return comparison
+
+
+def _earlier_report(run_dir: Path) -> str:
+    import json
+
+    try:
+        report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime((run_dir / "report.json").stat().st_mtime))
+        return f"profile {report['profile']['name']}, reference {report['reference']}, written {when}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unreadable"
 
 
 @app.command("run")
@@ -183,7 +253,7 @@ def run_command(
                                                 "'all' for every installed backend that can run SPEC; "
                                                 "default: the spec's simulation.backends"),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="results folder"),
-    seed: Optional[int] = typer.Option(None, "--seed", help="override the spec's seed"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="override the spec's seed", min=0, max=2**63 - 1),
     compare: bool = typer.Option(False, "--compare", "-c", help="compare the backends and write report.json, "
                                  "report.md and report.html into the run folder"),
     profile: Optional[str] = typer.Option(None, "--profile", help="tolerance profile for --compare: exact, "
@@ -196,6 +266,8 @@ def run_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the results folder"),
     save_instance: bool = typer.Option(False, "--save-instance", help="keep the drawn network (connectivity, "
                                        "parameters, source trains) in the run folder's instance/"),
+    force: bool = typer.Option(False, "--force", help="run even when the estimate says the run does not fit "
+                               "this machine (memory) or takes more than 10^9 steps"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
     seeds: Optional[str] = sweep_cli.SEEDS, dask: Optional[str] = sweep_cli.DASK,
     run_id: Optional[str] = sweep_cli.RUN_ID, keep_going: bool = sweep_cli.KEEP_GOING,
@@ -224,9 +296,17 @@ def run_command(
         if compare:  # a bad profile or compare.tolerances is reported before anything runs
             from .compare.grading import profile_for
             profile_for(loaded.compare, profile, locate=loaded.problem)
+        if not force:  # before anything is drawn: refuse what cannot fit this machine
+            from .estimate import check_fits
+            check_fits(loaded, _backends_at_once(backend or list(loaded.simulation.backends), jobs))
         outcome = execute(loaded, backend=backend or None, out=out, progress=progress.factory,
                           keep_going=True, timeout=timeout, max_workers=jobs, status=status, run_id=run_id,
                           save_instance=save_instance)
+    except MemoryError as error:
+        progress.close()
+        if isinstance(error, SnnrunError):
+            _fail(error, debug)
+        _out_of_memory(debug, "drawing the network or writing its results")
     except (SnnrunError, ValueError) as error:
         progress.close()
         if not isinstance(error, SnnrunError):
@@ -245,7 +325,7 @@ def run_command(
         print(run_dir)
     else:
         _print_summary(outcome.results, run_dir, outcome.failures)
-    lines = {ExitCode.BACKEND_FAILED: list(outcome.failures.values()),
+    lines = {ExitCode.BACKEND_FAILED: [f"backend '{name}' failed: {text}" for name, text in outcome.failures.items()],
              ExitCode.EXPECTATION_FAILED: [c["message"] for r in outcome.results.values()
                                            for c in r.expectations if not c["passed"]]}
     if compare:
@@ -261,7 +341,8 @@ def run_command(
 
 @app.command("compare")
 def compare_command(
-    run_dir: Path = typer.Argument(..., help="a run folder (results/<spec>/<run id>)", show_default=False),
+    run_dir: Path = typer.Argument(..., help="a run folder (results/<spec>/<run id>), or a spec's results "
+                                   "folder (results/<spec>) for its latest run", show_default=False),
     profile: Optional[str] = typer.Option(None, "--profile", help="tolerance profile: exact, single_neuron "
                                           "or network (default: the spec's compare.profile, else network)"),
     reference: Optional[str] = typer.Option(None, "--reference", help="backend the others are measured "
@@ -271,8 +352,15 @@ def compare_command(
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
 ) -> None:
     """Compare the backends of a saved run; write report.json, report.md and report.html into it."""
+    from .reader import latest_run
+
+    latest = latest_run(run_dir)
+    if latest != run_dir and not quiet:
+        _stderr().print(f"comparing the latest run: {latest}", markup=False, soft_wrap=True)
     try:
-        comparison = _compare_and_report(run_dir, profile, reference, None, html, quiet)
+        comparison = _compare_and_report(latest, profile, reference, None, html, quiet)
+    except MemoryError:
+        _out_of_memory(debug, "comparing the run")
     except SnnrunError as error:
         _fail(error, debug)
     except ValueError as error:
@@ -294,24 +382,47 @@ def validate_command(spec: Path = typer.Argument(..., show_default=False),
         _fail(error, debug)
     for warning in loaded.warnings:
         _stderr().print(f"warning: {warning}", markup=False)
-    print(f"{spec}: valid (snnrun {loaded.version}, {len(loaded.populations)} populations, "
-          f"{len(loaded.projections)} projections)")
+    print(f"{spec}: valid (snnrun {loaded.version}, {_plural(len(loaded.populations), 'population')}, "
+          f"{_plural(len(loaded.projections), 'projection')})")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @app.command("check")
 def check_command(spec: Path = typer.Argument(..., show_default=False),
-                  backend: List[str] = typer.Option(["reference"], "--backend", "-b", help="backend (repeatable)"),
+                  backend: List[str] = typer.Option(["reference"], "--backend", "-b", help="backend (repeatable), "
+                                                    "or 'all' for every backend"),
                   debug: bool = typer.Option(False, "--debug", help="show tracebacks")) -> None:
     """List every element of SPEC a backend cannot run, with its spec path."""
+    from .adapters.registry import known_backends
     from .execute import check_backends
+    from .schema.errors import UnsupportedFeature
     from .schema.loader import load_spec
 
+    names = list(dict.fromkeys(n for b in backend for n in (known_backends() if b == "all" else [b])))
     try:
         loaded = load_spec(spec)
-        check_backends(loaded, backend)
+        if "all" not in backend:
+            check_backends(loaded, names)
+            print(f"{spec}: supported by {', '.join(names)}")
+            return
     except SnnrunError as error:
         _fail(error, debug)
-    print(f"{spec}: supported by {', '.join(backend)}")
+    # all: one verdict per backend, every unsupported element listed; exit 4 if none can run it
+    supported, problems = [], []
+    for name in names:
+        try:
+            check_backends(loaded, [name])
+            supported.append(name)
+        except SnnrunError as error:
+            problems += error.lines() if isinstance(error, UnsupportedFeature) else [f"{name}: {error}"]
+    for line in problems:
+        _stderr().print(f"error: {printable(line)}", markup=False, soft_wrap=True)
+    print(f"{spec}: supported by {', '.join(supported) or 'no backend'}")
+    if not supported:
+        raise typer.Exit(int(ExitCode.UNSUPPORTED))
 
 
 @app.command("backends")
@@ -325,7 +436,7 @@ def backends_command() -> None:
 
     table = Table(show_edge=False, header_style="bold")
     for column in ("backend", "status", "versions", "model types", "stimuli"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # wrap, never cut a name with an ellipsis
     for name in known_backends():
         try:
             adapter = get_adapter(name)
@@ -340,7 +451,13 @@ def backends_command() -> None:
         versions = ", ".join(f"{k} {v}" for k, v in adapter.versions().items())
         caps = adapter.capabilities
         table.add_row(name, "installed", versions, ", ".join(sorted(caps.models)), ", ".join(sorted(caps.stimuli)))
-    Console(highlight=False).print(table)
+    # off a terminal (a pipe, a file, CI logs) rich assumes 80 columns: give the table the width it needs
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
+
+
+from .plot_command import plot_command  # noqa: E402 (a subcommand in its own module)
+
+app.command("plot")(plot_command)
 
 
 @app.command("schema")
@@ -370,6 +487,32 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version_cal
     """Run one spiking-network spec on several simulators and measure how far they agree."""
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def _click_exceptions():
+    try:  # typer >= 0.20 vendors click
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older typer with click installed
+        from click import exceptions
+    return exceptions
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Console-script entry point. A bad command line is one ``error:`` line and exit code 2, like every
+    other error (typer would draw a box around it, click would add a usage block)."""
+    exceptions = _click_exceptions()
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except exceptions.NoArgsIsHelpError as error:
+        error.show()
+        code = ExitCode.USAGE
+    except exceptions.UsageError as error:
+        command = error.ctx.command_path if error.ctx is not None else "snnrun"
+        _stderr().print(f"error: {printable(error.format_message())} (see '{command} --help')", markup=False,
+                        soft_wrap=True)
+        code = error.exit_code
+    except exceptions.ClickException as error:
+        _stderr().print(f"error: {printable(error.format_message())}", markup=False, soft_wrap=True)
+        code = error.exit_code
+    except exceptions.Abort:
+        _stderr().print("interrupted", markup=False)
+        code = ExitCode.INTERRUPTED
+    sys.exit(int(code or 0))

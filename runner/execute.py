@@ -119,8 +119,8 @@ def resolve_backends(spec: Spec, backend: str | Iterable[str] | None) -> tuple[d
     for name in explicit:
         skipped.pop(name, None)
     if not adapters:
-        raise UnsupportedFeature("all", [spec.problem((), f"no installed backend can run this spec: "
-                                                          f"{'; '.join(f'{k}: {v}' for k, v in skipped.items())}")])
+        raise UnsupportedFeature("all", [spec.problem((), f"no installed backend can run this spec: {k}: {v}")
+                                         for k, v in skipped.items()])  # one line per backend
     return adapters, skipped
 
 
@@ -202,6 +202,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             if len(errors) == 1:
                 raise first
             raise AllBackendsFailed(list(errors.values()))
+        writer.add_stimuli(instance.stimuli)  # for plots: the currents every backend received
         run_dir = writer.commit()
     except BaseException:
         writer.abort()

@@ -15,6 +15,7 @@ import numpy as np
 from .connectivity import draw_connectivity
 from .numerics.initial import derived_initial
 from .random_streams import stream
+from .stimulus_groups import noise_stream_name, stimulus_groups
 from .schema import catalogue as cat
 from .schema.model import Distribution, Quantity, Recording, Spec, ValueSpec, Values
 
@@ -222,8 +223,9 @@ def _stimulus(stim, spec: Spec, size: int) -> StimulusInstance:
     else:  # noise: a new Gaussian value every interval, drawn from the stimulus' own stream
         every = max(1, int(round(p["interval"] / dt)))
         k = np.arange(start, stop, every)
-        rng = stream(spec.seed, "stimuli", stim.name)
-        changes, amps = list(k) + [stop], list(rng.normal(p["mean"], p["std"], k.size)) + [0.0]
+        rng = stream(spec.seed, "stimuli", noise_stream_name(stim.name))
+        # mean + std z (what rng.normal draws): groups of per-neuron mean/std share the stimulus' z
+        changes, amps = list(k) + [stop], list(p["mean"] + p["std"] * rng.standard_normal(k.size)) + [0.0]
     return StimulusInstance(stim.name, stim.type, stim.population, neurons,
                             np.asarray(changes, np.int64), np.asarray(amps, float))
 
@@ -260,7 +262,10 @@ def instantiate(spec: Spec) -> NetworkInstance:
         projs[name] = ProjectionInstance(name, proj.pre, proj.post, proj.synapse.receptor, kind,
                                          pre_idx, post_idx, weight, delay_steps,
                                          proj.synapse.plasticity, proj.synapse.short_term)
-    stimuli = {name: _stimulus(stim, spec, spec.populations[stim.population].size)
-               for name, stim in spec.stimuli.items()}
+    stimuli = {}
+    for stim in spec.stimuli.values():
+        size = spec.populations[stim.population].size
+        for group in stimulus_groups(stim, size, seed):  # per-neuron values: one stimulus per distinct value
+            stimuli[group.name] = _stimulus(group, spec, size)
     return NetworkInstance(spec.name, seed, spec.spec_hash, dt, spec.simulation.duration, spec.simulation.n_steps,
                            spec.simulation.options, pops, projs, stimuli, spec.record, warnings)

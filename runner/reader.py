@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from .results import MANIFEST, Results
-from .schema.errors import ResultsError
+from .schema.errors import ResultsError, clip, one_line
 
 
 @dataclass
@@ -40,9 +40,9 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     try:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ResultsError(f"{manifest_file}: unreadable manifest: {exc}") from None
-    if not isinstance(manifest, dict):
-        raise ResultsError(f"{manifest_file}: unreadable manifest: not a JSON object")
+        raise ResultsError(f"{manifest_file}: unreadable manifest: {clip(one_line(exc), 200)}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("backends", {}), dict):
+        raise ResultsError(f"{manifest_file}: damaged manifest: not what snnrun writes")
     return manifest
 
 
@@ -52,9 +52,29 @@ def read_folder(folder: str | os.PathLike) -> RunFolder:
     manifest = read_manifest(path)
     if "backend" in manifest:
         return RunFolder(path, manifest, {manifest["backend"]: Results(path, manifest)}, manifest["backend"])
-    results = {}
-    for name, entry in manifest.get("backends", {}).items():
-        if entry.get("folder"):
-            sub = path / entry["folder"]
-            results[name] = Results(sub, read_manifest(sub))
-    return RunFolder(path, manifest, results)
+    return RunFolder(path, manifest, run_backends(path, manifest))
+
+
+def run_backends(run_dir: Path, manifest: dict) -> dict[str, Results]:
+    """The Results of every backend of a run that has a folder, each with its own manifest (a folder
+    name that is not a plain name, e.g. ``../x``, marks a damaged manifest)."""
+    runs = {}
+    for backend, entry in manifest.get("backends", {}).items():
+        folder = entry.get("folder") if isinstance(entry, dict) else None
+        if folder:
+            if not isinstance(folder, str) or Path(folder).name != folder:
+                raise ResultsError(f"{run_dir / MANIFEST}: damaged manifest: backend folder {folder!r}")
+            runs[backend] = Results(run_dir / folder, read_manifest(run_dir / folder))
+    return runs
+
+
+def latest_run(folder: Path) -> Path:
+    """``folder`` itself when it is a run; for a spec's results folder (``results/<spec name>``), its
+    newest complete run (run ids sort by time)."""
+    if (folder / MANIFEST).is_file() or folder.name.endswith(".partial"):
+        return folder
+    try:
+        runs = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file())
+    except OSError:
+        return folder
+    return runs[-1] if runs else folder

@@ -4,33 +4,46 @@ Layout of a run (``--out`` defaults to ``results/``)::
 
     <out>/<spec name>/<run id>/manifest.json        the run: spec hash, backends, status
     <out>/<spec name>/<run id>/spec.yaml            the spec text as run
+    <out>/<spec name>/<run id>/stimuli.parquet      injected currents: stimulus, population, time (s), amplitude (A)
     <out>/<spec name>/<run id>/<backend>/spikes.parquet     population, neuron, time (s)
     <out>/<spec name>/<run id>/<backend>/traces/<population>.<variable>.parquet   time (s) + one column per neuron (SI)
     <out>/<spec name>/<run id>/<backend>/manifest.json      provenance of that backend's run
 
 The run folder is written under a hidden ``.<run id>.partial`` name and renamed into place only when
-complete, so an interrupted run never leaves a folder that looks like a result.
+complete, so an interrupted run never leaves a folder that looks like a result. A partial folder records
+its owner (host and process id); a later run in the same place removes partial folders whose owner is a
+dead process on this host, or that are older than :data:`STALE_PARTIAL_DAYS` days (another host's run
+that died). A folder that cannot be written (``--out`` is a file, read-only, the disk is full) is a
+:class:`ResultsError` naming the folder, and no partial folder is left behind.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
 import secrets
 import shutil
+import socket
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
 from .adapters.base import RunOutput, Trace
-from .schema.errors import ResultsError
+from .schema.errors import ResultsError, clip, one_line
 
 MANIFEST = "manifest.json"
 SPIKES = "spikes.parquet"
+STIMULI = "stimuli.parquet"
 FORMAT_VERSION = 1
+#: who writes a partial folder: {"host", "pid", "started"}
+OWNER = "owner.json"
+#: a partial folder of another host (or without an owner) older than this is a dead run's leftover
+STALE_PARTIAL_DAYS = 7
 
 
 def new_run_id() -> str:
@@ -89,6 +102,56 @@ def write_trace(path: Path, trace: Trace, unit: str) -> None:
     pq.write_table(table, path)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or a pid this platform cannot check): leave it
+    return True
+
+
+def remove_stale_partials(parent: Path, now: float | None = None) -> list[Path]:
+    """Delete the hidden ``.<run id>.partial`` folders under ``parent`` left by runs that died: owned by a
+    process of this host that no longer exists, or older than :data:`STALE_PARTIAL_DAYS` days. Returns
+    the folders removed; folders that cannot be inspected or removed are left alone."""
+    now = time.time() if now is None else now
+    host, removed = socket.gethostname(), []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(".") and p.name.endswith(".partial")]
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            owner = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+            dead = owner.get("host") == host and not _alive(int(owner["pid"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            dead = False  # no owner (killed before writing it) or unreadable: go by age only
+        try:
+            old = now - folder.stat().st_mtime > STALE_PARTIAL_DAYS * 86400
+        except OSError:
+            continue
+        if dead or old:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@contextmanager
+def _writing(where: Path):
+    """OSError while writing results -> a one-line ResultsError that names the folder and the reason."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            reason = "no space left on the device"
+        raise ResultsError(f"cannot write results to '{where}': {reason}"
+                           f"{f' ({exc.filename})' if exc.filename and str(exc.filename) != str(where) else ''}") \
+            from None
+
+
 class RunWriter:
     """Collects one run (one or more backends) in a hidden folder; :meth:`commit` renames it into place."""
 
@@ -100,17 +163,37 @@ class RunWriter:
         self.spec = spec
         self.final = Path(folder) if folder is not None else Path(out) / spec.name / (run_id or new_run_id())
         self.run_id = self.final.name
+        self.out = Path(out) if folder is None else self.final.parent  # named in write errors
+        parent = self.final.parent
         if self.final.exists() and not (self.final.is_dir() and not any(self.final.iterdir())):
             raise ResultsError(f"{self.final} already exists: remove it, or give another run id")
-        self.final.parent.mkdir(parents=True, exist_ok=True)
         # a random part: an interrupted writer of the same folder may have left its .partial behind
-        self.partial = self.final.parent / f".{self.run_id}.{secrets.token_hex(3)}.partial"
-        self.partial.mkdir()
-        if spec_text is not None:
-            (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
+        self.partial = parent / f".{self.run_id}.{secrets.token_hex(3)}.partial"
         self.backends: dict[str, dict] = {}
+        self.stimuli: dict[str, dict] = {}
+        with self._writing():
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_partials(parent)
+            self.partial.mkdir()
+            _write_json(self.partial / OWNER, {"host": socket.gethostname(), "pid": os.getpid(),
+                                               "started": time.time()})
+            if spec_text is not None:
+                (self.partial / "spec.yaml").write_text(spec_text, encoding="utf-8")
+
+    @contextmanager
+    def _writing(self):
+        try:
+            with _writing(self.out):
+                yield
+        except ResultsError:
+            self.abort()
+            raise
 
     def add(self, backend: str, output: RunOutput, manifest: dict) -> None:
+        with self._writing():
+            self._add(backend, output, manifest)
+
+    def _add(self, backend: str, output: RunOutput, manifest: dict) -> None:
         from .schema import catalogue as cat
 
         folder = self.partial / backend.replace(":", "-")
@@ -125,17 +208,41 @@ class RunWriter:
         _write_json(folder / MANIFEST, manifest)
         self.backends[backend] = {"folder": folder.name, "status": manifest.get("status", "ok")}
 
+    def add_stimuli(self, stimuli: Mapping) -> None:
+        """The injected currents every backend received (one schedule per stimulus, drawn once): a long
+        table of changes (stimulus, population, time of the change in s, amplitude in A from then on) and,
+        in the run's manifest, each stimulus' target neurons."""
+        self.stimuli = {name: {"population": st.population, "type": st.type,
+                               "neurons": np.asarray(st.neurons).tolist()} for name, st in stimuli.items()}
+        if not stimuli:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        names = list(stimuli)
+        rows = [np.full(stimuli[n].change_steps.size, i, np.int32) for i, n in enumerate(names)]
+        table = pa.table({
+            "stimulus": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(rows), pa.int32()), pa.array(names)),
+            "population": pa.array([stimuli[n].population for n in names for _ in range(stimuli[n].change_steps.size)]),
+            "time": pa.array(np.concatenate([stimuli[n].change_steps * self.spec.simulation.dt for n in names])),
+            "amplitude": pa.array(np.concatenate([np.asarray(stimuli[n].amplitudes, float) for n in names]))})
+        with self._writing():
+            pq.write_table(table, self.partial / STIMULI)
+
     def add_failure(self, backend: str, message: str) -> None:
         self.backends[backend] = {"folder": None, "status": "failed", "error": message}
 
     def commit(self) -> Path:
         spec = self.spec
-        _write_json(self.partial / MANIFEST, {
-            "format": FORMAT_VERSION, "run_id": self.run_id, "spec_name": spec.name,
-            "spec_hash": spec.spec_hash, "spec_version": spec.version, "seed": spec.seed,
-            "backends": self.backends, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        })
-        os.rename(self.partial, self.final)
+        with self._writing():
+            _write_json(self.partial / MANIFEST, {
+                "format": FORMAT_VERSION, "run_id": self.run_id, "spec_name": spec.name,
+                "spec_hash": spec.spec_hash, "spec_version": spec.version, "seed": spec.seed,
+                "backends": self.backends, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "stimuli": self.stimuli, "duration": spec.simulation.duration, "dt": spec.simulation.dt,
+            })
+            (self.partial / OWNER).unlink()
+            os.rename(self.partial, self.final)
         return self.final
 
     def abort(self) -> None:
@@ -161,8 +268,11 @@ class Results:
     def spikes(self):
         if self._spikes is None:
             import pandas as pd
-            frame = pd.read_parquet(self.path / SPIKES)
-            frame["population"] = frame["population"].astype(str)
+            with _reading(self.path / SPIKES):
+                frame = pd.read_parquet(self.path / SPIKES)
+                if list(frame.columns) != ["population", "neuron", "time"]:
+                    raise ValueError(f"columns {list(frame.columns)} instead of population, neuron, time")
+                frame["population"] = frame["population"].astype(str)
             self._spikes = frame
         return self._spikes
 
@@ -170,13 +280,15 @@ class Results:
     def traces(self) -> dict:
         if self._traces is None:
             import pandas as pd
-            self._traces = {}
+            traces = {}
             folder = self.path / "traces"
             for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
-                pop, var = file.stem.split(".", 1)
-                frame = pd.read_parquet(file).set_index("time")
-                frame.columns = [int(c) for c in frame.columns]
-                self._traces[(pop, var)] = frame
+                with _reading(file):
+                    pop, var = file.stem.split(".", 1)
+                    frame = pd.read_parquet(file).set_index("time")
+                    frame.columns = [int(c) for c in frame.columns]
+                traces[(pop, var)] = frame
+            self._traces = traces
         return self._traces
 
     @property
@@ -187,6 +299,16 @@ class Results:
     @property
     def expectations(self) -> list:
         return self.manifest.get("expectations", [])
+
+
+@contextmanager
+def _reading(file: Path):
+    """A results file that is missing, truncated or not what snnrun writes -> one-line ResultsError."""
+    try:
+        yield
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's errors derive from these
+        raise ResultsError(f"{file}: damaged results file ({type(exc).__name__}: {clip(one_line(exc), 200)}); "
+                           "run the spec again") from None
 
 
 def read_results(run_dir: str | os.PathLike):

@@ -58,11 +58,11 @@ def _child(job: Job, conn, with_progress: bool, parent: Optional[int]) -> None:
     strip_mpi_environment()
     last = [0.0]
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, note: str = "") -> None:  # note: what the backend is doing
         now = time.monotonic()
         if now - last[0] > 0.1 or done == total:
             last[0] = now
-            conn.send(("progress", done, total))
+            conn.send(("progress", done, total, note) if note else ("progress", done, total))
 
     try:
         output = job(progress if with_progress else None)
@@ -112,7 +112,7 @@ class Worker:
                 raise BackendError(self.name, _how_it_ended(self.process.exitcode)) from None
             if message[0] == "progress":
                 if self.progress is not None:
-                    self.progress(message[1], message[2])
+                    self.progress(*message[1:])  # (done, total) or (done, total, note)
                 continue
             self.process.join(5)  # a simulator's exit handlers may hang: stop() terminates it then
             if message[0] == "ok":

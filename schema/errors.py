@@ -7,6 +7,7 @@ its ``exit_code``; the traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Iterable, Sequence
@@ -24,6 +25,7 @@ class ExitCode(IntEnum):
     RESULTS_ERROR = 7
     BACKENDS_DIFFER = 8  # --compare: a backend differs from the reference beyond the tolerance profile
     TASKS_FAILED = 9  # a sweep: some of its tasks failed (the others are complete and summarised)
+    TOO_LARGE = 10  # the run would not fit this machine (memory or steps); --force runs it anyway (9: sweeps)
     INTERRUPTED = 130
 
 
@@ -37,6 +39,39 @@ class SnnrunError(Exception):
         return [str(self)]
 
 
+#: longest piece of user text (a name, a value, a file name) a message repeats; longer text is cut in the
+#: middle, so a 1 MB name still gives a short line that shows how it starts and ends
+MAX_ECHO = 80
+#: longest message of one problem
+MAX_MESSAGE = 500
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\n``, ``\\r``, ``\\u2028``, ``\\x85``...),
+    so a problem stays on one line and cannot overwrite its own prefix on a terminal."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def clip(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` cut to at most ``limit`` characters, keeping its start and end around ``...``."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) * 2 // 3
+    return f"{text[:head]}...{text[len(text) - (limit - 3 - head):]}"
+
+
+def echo(text: object, limit: int = MAX_ECHO) -> str:
+    """User text as a message may repeat it: printable, one line, clipped (escaping first, so clipping
+    cannot cut an escape in two)."""
+    return clip(printable(str(text)), limit)
+
+
+def one_line(text: object) -> str:
+    """A message from elsewhere (a library's exception, a simulator's output) on one printable line: its
+    line breaks become spaces, other non-printable characters escapes."""
+    return printable(" ".join(re.split(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*", str(text).strip())))
+
+
 def format_path(path: Sequence[str | int]) -> str:
     """Render a spec path such as ``('projections', 'ee', 'synapse', 'weight')`` as dotted text.
 
@@ -47,7 +82,7 @@ def format_path(path: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + echo(part, 40)
     return out or "<root>"
 
 
@@ -55,7 +90,9 @@ def format_path(path: Sequence[str | int]) -> str:
 class Problem:
     """One thing wrong with a spec: where it is and what was expected.
 
-    ``line`` and ``column`` are 1-based; 0 means unknown (for example a spec built in Python).
+    ``line`` and ``column`` are 1-based; 0 means unknown (for example a spec built in Python). However the
+    parts were built, the rendered problem is one line of bounded length: user text in the file name,
+    the path and the message is escaped and clipped here, in one place.
     """
 
     file: str
@@ -65,8 +102,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {format_path(self.path)}: {self.message}"
+        file = echo(self.file, 200)
+        where = f"{file}:{self.line}:{self.column}" if self.line else file
+        return f"{where}: {format_path(self.path)}: {clip(printable(self.message), MAX_MESSAGE)}"
 
 
 class SpecError(SnnrunError, ValueError):

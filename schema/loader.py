@@ -24,7 +24,7 @@ SUPPORTED_MAJORS = (1,)
 #: Version 1.0 is the first published version, so there is nothing to migrate yet.
 MIGRATIONS: dict[str, tuple[str, Callable[[dict], dict]]] = {}
 
-_VERSION = re.compile(r"^(\d+)\.(\d+)$")
+_VERSION = re.compile(r"([0-9]+)\.([0-9]+)")  # fullmatch: "1.0\n" is not a version
 
 
 def _check_version(data: Mapping, file: str, positions: Mapping) -> list[Problem]:
@@ -35,7 +35,7 @@ def _check_version(data: Mapping, file: str, positions: Mapping) -> list[Problem
     where = (file, line, column, ("snnrun",))
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return [Problem(*where, f"write the version as a quoted string: snnrun: \"{raw}\"")]
-    match = _VERSION.match(raw) if isinstance(raw, str) else None
+    match = _VERSION.fullmatch(raw) if isinstance(raw, str) else None
     if not match:
         return []  # the schema reports the form
     major, minor = int(match.group(1)), int(match.group(2))

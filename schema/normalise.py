@@ -5,20 +5,24 @@ variable the model lacks. Every problem is collected and raised together."""
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import difflib
 import hashlib
 import json
 import os
 from typing import Mapping, Optional
 
+import numpy as np
+
 from . import catalogue as cat
-from .errors import Problem, SpecError
+from .connection_file import MAX_BYTES as MAX_CONNECTION_FILE_BYTES, Column, ConnectionTable
+from .connection_file import FileError as ConnectionFileError, read_table as read_connection_table
+from .errors import Problem, SpecError, echo, printable
+from .files import FileProblem, read_bounded
 from .model import (Connect, Expectation, NeuronModel, Path, Population, Projection, Quantity, Recording, Values,
                     Simulation, SourceMap, Spec, Stimulus, Synapse, frozen_map)
 from .sweep import normalise_sweep
 from .units import Dimension, format_quantity
-from .validate import printable
 from .values import number_or_quantity, parse_value, value_bounds
 
 T, F, D = Dimension.TIME, Dimension.FREQUENCY, Dimension.DIMENSIONLESS
@@ -34,16 +38,15 @@ _RULE_KEYS = {
     "fixed_total": _COMMON_CONNECT_KEYS | {"n"},
     "from_list": {"rule", "pairs", "file"},
 }
+#: stimulus parameters that may differ per target neuron ({values: [...]} or a distribution); the schedule
+#: (start, stop, times, interval) is one for the whole stimulus
+PER_NEURON_STIMULUS_PARAMS = ("amplitude", "offset", "frequency", "phase", "mean", "std")
 METRIC_DIMENSION = {"rate": F, "spike_count": D, "cv_isi": D, "spike_times": T, "first_spike_time": T}
 
 
 def _kind(value: object) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _suggest(name: str, known) -> str:
@@ -102,6 +105,7 @@ class _Normaliser:
                 self.report(("simulation", "duration"), f"duration must be a whole number of steps of dt "
                                                         f"({format_quantity(dt, T)})")
         self.dt = dt or 1e-4
+        self.dt_valid = dt is not None
         return Simulation(duration=duration or 0.0, dt=self.dt,
                           backends=tuple(raw.get("backends", ("reference",))),
                           options=frozen_map({k: frozen_map(v) for k, v in raw.get("options", {}).items()}))
@@ -111,7 +115,7 @@ class _Normaliser:
         for name, raw in given.items():
             ppath = path + (name,)
             if name not in mtype.params:
-                self.report(ppath, f"unknown parameter '{printable(name)}' for model type {mtype.name}"
+                self.report(ppath, f"unknown parameter '{echo(name)}' for model type {mtype.name}"
                                    f"{_suggest(name, mtype.params)}", key=True)
                 continue
             into[name] = self._param(mtype.params[name], raw, ppath, size)
@@ -204,7 +208,7 @@ class _Normaliser:
                 default, mtype.state[var], path + (var,), self.report, size)
         for var, value in raw.items():
             if var not in mtype.initial:
-                self.report(path + (var,), f"'{printable(var)}' is not a state variable of {mtype.name}"
+                self.report(path + (var,), f"'{echo(var)}' is not a state variable of {mtype.name}"
                                            f"{_suggest(var, mtype.initial)}", key=True)
                 continue
             initial[var] = parse_value(value, mtype.state[var], path + (var,), self.report, size, "neurons")
@@ -224,6 +228,7 @@ class _Normaliser:
                 return f"got {format_quantity(low, value.dimension)} for some neuron"
             return "but the distribution can draw such values (give it a clip)"
 
+        self._check_poisson_rate(mtype, params, where)
         for name in ("tau_m", "cm", "tau_syn_exc", "tau_syn_inh", "tau_w"):
             if name in params and params[name] is not None and value_bounds(params[name])[0] <= 0:
                 self.report(where(name), f"{name} must be positive, {got(name)}")
@@ -246,6 +251,25 @@ class _Normaliser:
                 self.report(where("times"), "times must be in increasing order")
             if any(r < 0 for r in params["rates"]):
                 self.report(where("rates"), "rates must not be negative")
+
+    def _check_poisson_rate(self, mtype: cat.ModelType, params: dict, where) -> None:
+        """A Poisson source draws at most one spike per step (probability rate * dt), so a rate above 1/dt
+        would be clipped to 1/dt without a word, and a network driven at 20 kHz with dt = 0.1 ms would
+        silently become another one (Brunel's external drive written as one source): refuse it."""
+        if not self.dt_valid:
+            return
+        if mtype.name == "poisson" and params.get("rate") is not None:
+            rate, name = value_bounds(params["rate"])[1], "rate"
+        elif mtype.name == "inhomogeneous_poisson" and params.get("rates"):
+            rate, name = max(params["rates"]), "rates"
+        else:
+            return
+        if rate * self.dt > 1 + 1e-9:
+            limit = format_quantity(1 / self.dt, F)
+            what = (f"the distribution can draw rates above 1/dt = {limit} (give it a clip)" if rate == float("inf")
+                    else f"{format_quantity(rate, F)} is above 1/dt = {limit}")
+            self.report(where(name), f"{what}: a Poisson source spikes at most once per step of dt, so the rate "
+                                     "would be clipped; use a smaller dt, or split the drive over several sources")
 
     # -- projections --------------------------------------------------------------------------------
     def projections(self, pops: Mapping[str, Population]) -> dict[str, Projection]:
@@ -272,6 +296,8 @@ class _Normaliser:
                 continue
             synapse = self._synapse(raw["synapse"], path + ("synapse",), mtype, connect, pre, post)
             if synapse is not None:
+                # a connection file's columns are in the synapse now (SI); the IR does not keep the file
+                connect = dataclasses.replace(connect, weights=None, delays=None)
                 out[name] = Projection(name, pre.name, post.name, connect, synapse)
         return out
 
@@ -298,67 +324,39 @@ class _Normaliser:
         pairs, weights, delays = (), None, None
         if rule == "from_list":
             if "file" in raw:
-                loaded = self._pairs_file(raw["file"], path + ("file",))
-                if loaded is None:
+                table = self._pairs_file(raw["file"], path + ("file",))
+                if table is None:
                     return None
-                pairs, weights, delays = loaded
+                sources, targets = table.pre, table.post
+                weights, delays = table.columns.get("weight"), table.columns.get("delay")
+                outside = np.flatnonzero((sources >= pre.size) | (targets >= post.size))
+                first = int(outside[0]) if outside.size else None
+                where, row = path + ("file",), f"{raw['file']}:{(first or 0) + 2}: "
+                pairs = tuple(zip(sources.tolist(), targets.tolist()))
             else:
                 pairs = tuple(tuple(p) for p in raw["pairs"])
-            for i, (a, b) in enumerate(pairs):
-                if a >= pre.size or b >= post.size:
-                    where, row = (path + ("pairs", i), "") if "pairs" in raw else (path + ("file",),
-                                                                                  f"{raw['file']}:{i + 2}: ")
-                    self.report(where, f"{row}pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
-                    return None
+                first = next((i for i, (a, b) in enumerate(pairs) if a >= pre.size or b >= post.size), None)
+                where, row = path + ("pairs", first), ""
+            if first is not None:
+                a, b = pairs[first]
+                self.report(where, f"{row}pair ({a}, {b}) is out of range for sizes {pre.size} and {post.size}")
+                return None
         return Connect(rule, p=raw.get("p"), n=n, allow_self=allow_self, multapses=multapses, pairs=pairs,
                        weights=weights, delays=delays)
 
-    def _pairs_file(self, name: str, path: Path):
-        full = os.path.join(self.base_dir, name)
+    def _pairs_file(self, name: str, path: Path) -> Optional[ConnectionTable]:
         try:
-            with open(full, "rb") as handle:
-                blob = handle.read(64 * 2**20 + 1)
-        except OSError as exc:
-            self.report(path, f"cannot read connection file '{name}': {exc.strerror}")
-            return None
-        if len(blob) > 64 * 2**20:
-            self.report(path, "connection file is larger than 64 MiB")
+            blob = read_bounded(os.path.join(self.base_dir, name), MAX_CONNECTION_FILE_BYTES)
+        except FileProblem as exc:
+            self.report(path, f"connection {exc}" if exc.too_large else
+                        f"cannot read connection file '{name}': {exc.reason}")
             return None
         self.extra_hash.update(blob)
         try:
-            rows = list(csv.reader(blob.decode("utf-8", errors="replace").splitlines()))
-        except csv.Error as exc:
-            self.report(path, f"{name}: not a readable CSV file ({exc})")
+            return read_connection_table(blob, name)
+        except ConnectionFileError as exc:
+            self.report(path, str(exc))
             return None
-        if not rows or rows[0][:2] != ["pre", "post"]:
-            self.report(path, "connection file needs a header row: pre,post[,weight][,delay] "
-                              "(weight and delay cells as quantities such as '16.2 pA', '1 ms')")
-            return None
-        header = rows[0]
-        unknown = set(header[2:]) - {"weight", "delay"}
-        if unknown:
-            self.report(path, f"{name}: unknown columns {sorted(unknown)} (expected weight, delay)")
-            return None
-        if len(set(header)) != len(header):
-            self.report(path, f"{name}: a column appears twice in the header {','.join(header)!r}")
-            return None
-        pairs, columns = [], {c: [] for c in header[2:]}
-        for number, row in enumerate(rows[1:], start=2):
-            shown = printable(_clip(",".join(row)))
-            try:
-                pairs.append((int(row[0]), int(row[1])))
-                if min(pairs[-1]) < 0:
-                    raise ValueError
-            except (ValueError, IndexError):
-                self.report(path, f"{name}:{number}: expected two neuron indices, got '{shown}'")
-                return None
-            if len(row) != len(header):
-                self.report(path, f"{name}:{number}: expected {len(header)} cells ({','.join(header)}), "
-                                  f"got {len(row)}: '{shown}'")
-                return None
-            for column, cell in zip(header[2:], row[2:]):
-                columns[column].append(cell)
-        return tuple(pairs), columns.get("weight"), columns.get("delay")
 
     def _synapse(self, raw: Mapping, path: Path, mtype: cat.ModelType, connect: Connect,
                  pre: Population, post: Population) -> Optional[Synapse]:
@@ -406,18 +404,10 @@ class _Normaliser:
             return None
         return Synapse(receptor, weight, delay, plasticity, short_term)
 
-    def _file_values(self, cells, dimension: Dimension, path: Path, column: str):
-        name = _get(self.data, path)
-
-        def report(where: Path, message: str) -> None:
-            self.report(where, f"{name}:{number}: {column}: {message}")
-
-        values = []
-        for number, cell in enumerate(cells, start=2):  # row 1 is the header
-            values.append(number_or_quantity(cell, dimension, path, report))
-        if any(v is None for v in values):
-            return None
-        return Values(tuple(values), dimension)
+    def _file_values(self, column: Column, dimension: Dimension, path: Path, name: str) -> Optional[Values]:
+        values = column.to_si(dimension, lambda row, message: self.report(
+            path, f"{_get(self.data, path)}:{row}: {name}: {message}"))
+        return None if values is None else Values(tuple(values.tolist()), dimension)
 
     def _plasticity(self, raw, path: Path, weight_dimension: Dimension):
         if raw is None:
@@ -464,6 +454,7 @@ class _Normaliser:
                                                              "it takes no current")
                 continue
             neurons = self._neurons(raw["target"].get("neurons"), path + ("target", "neurons"), pops[target].size)
+            n_targets = pops[target].size if neurons is None else len(neurons)
             stype = cat.STIMULI[raw["type"]]
             params = {}
             for key, param in stype.params.items():
@@ -472,9 +463,16 @@ class _Normaliser:
                 value = raw.get(key, param.default)
                 if param.kind == "quantity_list":
                     params[key] = self._param(param, value, path + (key,), 1)
+                elif isinstance(value, dict) and key in PER_NEURON_STIMULUS_PARAMS:
+                    # one value per target neuron (in target order), or a distribution drawn per neuron
+                    params[key] = parse_value(value, param.dimension, path + (key,), self.report, n_targets,
+                                              "target neurons")
+                    if neurons is not None and len(set(neurons)) != len(neurons):
+                        self.report(path + ("target", "neurons"), "per-neuron stimulus values need distinct "
+                                                                  "target neurons")
                 elif isinstance(value, dict):
-                    self.report(path + (key,), "a stimulus parameter is one quantity for every target neuron "
-                                               "(for per-neuron currents use the population's i_offset)")
+                    self.report(path + (key,), f"{key} is one quantity for every target neuron (per-neuron "
+                                               f"values are possible for {', '.join(PER_NEURON_STIMULUS_PARAMS)})")
                 else:
                     params[key] = number_or_quantity(value, param.dimension, path + (key,), self.report)
             for key in raw:

@@ -14,6 +14,8 @@ import math
 import re
 from enum import Enum
 
+from .errors import echo
+
 
 class Dimension(str, Enum):
     """Physical dimensions a spec value can have; the value is the word used in error messages."""
@@ -69,11 +71,13 @@ DISPLAY_UNIT = {
     Dimension.DIMENSIONLESS: "",
 }
 
-NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# ASCII digits and blanks only: Python's \d also matches other scripts' digits (float() reads '٢٠' as 20)
+# and \s matches line breaks, which would let a quantity span lines of a message.
+NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 #: the JSON-Schema pattern of a quantity string (the unit is checked against the parameter afterwards)
-QUANTITY_PATTERN = rf"^\s*{NUMBER}\s*[A-Za-zµ]+\s*$"
-_QUANTITY = re.compile(rf"^\s*({NUMBER})\s*([A-Za-zµ]+)\s*$")
-_PLAIN_NUMBER = re.compile(rf"^\s*{NUMBER}\s*$")
+QUANTITY_PATTERN = rf"^[ \t]*{NUMBER}[ \t]*[A-Za-zµ]+[ \t]*$"
+_QUANTITY = re.compile(rf"[ \t]*({NUMBER})[ \t]*([A-Za-zµ]+)[ \t]*")
+_PLAIN_NUMBER = re.compile(rf"[ \t]*{NUMBER}[ \t]*")
 _MAX_LENGTH = 64
 
 
@@ -83,12 +87,12 @@ class UnitError(ValueError):
 
 def unit_factor(symbol: str) -> tuple[Dimension, float]:
     """Return (dimension, factor to SI) of a unit symbol such as ``"mV"``; ``µ`` is accepted for ``u``."""
-    key = symbol.strip().replace("µ", "u")
+    key = symbol.strip(" \t").replace("µ", "u")
     if key in UNITS:
         return UNITS[key]
-    close = difflib.get_close_matches(key, UNITS, n=1)
+    close = difflib.get_close_matches(key[:_MAX_LENGTH], UNITS, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"known units: {', '.join(sorted(UNITS))}"
-    raise UnitError(f"unknown unit '{symbol}' ({hint})")
+    raise UnitError(f"unknown unit '{echo(symbol)}' ({hint})")
 
 
 def parse_quantity(text: object) -> tuple[float, Dimension]:
@@ -107,15 +111,15 @@ def parse_quantity(text: object) -> tuple[float, Dimension]:
         raise UnitError(f"expected a quantity such as '20 ms', got {type(text).__name__}")
     if len(text) > _MAX_LENGTH:
         raise UnitError(f"quantity string longer than {_MAX_LENGTH} characters")
-    if _PLAIN_NUMBER.match(text):  # "0.5": a dimensionless number written as a string
+    if _PLAIN_NUMBER.fullmatch(text):  # "0.5": a dimensionless number written as a string
         return parse_quantity(float(text))
-    match = _QUANTITY.match(text)
+    match = _QUANTITY.fullmatch(text)
     if not match:
-        raise UnitError(f"expected '<number> <unit>' such as '20 ms', got '{text}'")
+        raise UnitError(f"expected '<number> <unit>' such as '20 ms', got '{echo(text)}'")
     dimension, factor = unit_factor(match.group(2))
     value = float(match.group(1)) * factor
     if not math.isfinite(value):
-        raise UnitError(f"'{text}' is out of range")
+        raise UnitError(f"'{echo(text)}' is out of range")
     return value, dimension
 
 
@@ -133,7 +137,7 @@ def expect_dimension(text: object, dimension: Dimension) -> float:
                 f"got the bare number {text!r}"
             )
         raise UnitError(
-            f"expected a {dimension.value} (e.g. '{EXAMPLES[dimension]}'), got '{text}' (a {found.value})"
+            f"expected a {dimension.value} (e.g. '{EXAMPLES[dimension]}'), got '{echo(text)}' (a {found.value})"
         )
     return value
 

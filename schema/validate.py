@@ -10,12 +10,13 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from importlib import resources
 from typing import Iterable, Mapping
 
 import jsonschema
 
-from .errors import Problem
+from .errors import Problem, clip, echo, printable
 from .units import QUANTITY_PATTERN
 
 SCHEMA_FILE = "snnrun-spec-v1.schema.json"
@@ -25,6 +26,8 @@ _JSON_TYPE = {dict: "mapping", list: "list", str: "string", int: "integer", floa
 _TYPE_WORD = {"object": "mapping", "array": "list"}
 #: words YAML 1.1 reads as booleans; the spec loader keeps them strings (YAML 1.2 core schema)
 _YAML11_BOOLEANS = {**dict.fromkeys(("yes", "y", "on"), "true"), **dict.fromkeys(("no", "n", "off"), "false")}
+#: the rule every name (population, projection, model, stimulus, spec name) follows; docs/spec-language.md
+NAME_RULE = "use lower case letters, digits and _, starting with a letter"
 _VALUE_HINT = ("expected a quantity such as '20 ms', {values: [...], unit: ...} "
                "or {distribution: ..., ...}")
 
@@ -35,19 +38,31 @@ def schema() -> dict:
     return json.loads(resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=None)
+def _strict_pattern(pattern: str) -> re.Pattern:
+    """A schema pattern with the meaning ECMA 262 (JSON Schema's regex dialect) gives it: ``$`` only at
+    the very end (Python's ``$`` also matches before a final newline, so a name ``"t\\n"`` would pass and
+    become a results folder) and ASCII ``\\d``/``\\s``/``\\w`` (Python's match other scripts' digits)."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern), re.ASCII)
+
+
+def _pattern(validator, pattern, instance, schema_part):
+    if validator.is_type(instance, "string") and not _strict_pattern(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{clip(repr(instance))} does not match {pattern!r}")
+
+
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(schema())
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+    return strict(schema())
 
 
 def _short(value: object, limit: int = 40) -> str:
-    text = repr(value) if not isinstance(value, (dict, list)) else _JSON_TYPE[type(value)]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def printable(text: str) -> str:
-    """``text`` with non-printable characters escaped (``'\\n'``), so every problem stays one line."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if isinstance(value, (dict, list)):
+        return _JSON_TYPE[type(value)]
+    if isinstance(value, int) and value.bit_length() > 128:  # repr of a huge int is slow, or raises
+        return f"a {value.bit_length()}-bit integer"
+    return clip(repr(value), limit)
 
 
 def _kind(value: object) -> str:
@@ -84,7 +99,7 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else (
                 f" (expected one of: {', '.join(allowed)})" if allowed else " (no keys allowed here)")
-            yield loc.at(path + (key,), f"unknown key '{printable(str(key))}'{hint}", key=True)
+            yield loc.at(path + (key,), f"unknown key '{echo(key)}'{hint}", key=True)
         return
     if kw == "required":
         missing = [k for k in error.validator_value if k not in inst]
@@ -99,8 +114,7 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
         for sub in error.context or []:
             bad = sub.instance
             break
-        yield loc.at(path + (bad,), f"'{printable(str(bad))}' is not a valid name: use lower case letters, digits and _, "
-                                    "starting with a letter", key=True)
+        yield loc.at(path + (bad,), f"'{echo(bad)}' is not a valid name: {NAME_RULE}", key=True)
         return
     if kw == "enum":
         options = [str(v) for v in error.validator_value]
@@ -130,8 +144,7 @@ def _message(error: jsonschema.ValidationError, loc: _Locator) -> Iterable[Probl
         elif error.validator_value.startswith("^[a-z]"):
             # from propertyNames the wrong name is a key of the mapping at ``path``: point at that key
             is_key = "propertyNames" in error.schema_path
-            yield loc.at(path + (inst,) if is_key else path, f"'{printable(inst)}' is not a valid name: "
-                         "use lower case letters, digits and _, starting with a letter", key=is_key)
+            yield loc.at(path + (inst,) if is_key else path, f"'{echo(inst)}' is not a valid name: {NAME_RULE}", key=is_key)
         elif path == ("snnrun",):
             yield loc.at(path, f"expected a language version such as \"1.0\", got {_short(inst)}")
         else:
@@ -209,6 +222,40 @@ def _alternatives(error: jsonschema.ValidationError, loc: _Locator, path: tuple)
         yield loc.at(path, _plain(error))
 
 
+def _name_fix(name: str) -> str:
+    """A valid name close to ``name`` (``'Exc' -> 'exc'``), or '' when there is no obvious one."""
+    if "\\" in name:  # shown with escapes (a line break...): no obvious fix
+        return ""
+    fixed = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    return fixed if re.fullmatch(r"[a-z][a-z0-9_]{0,63}", fixed) else ""
+
+
+def _one_per_name(problems: list[Problem]) -> list[Problem]:
+    """An invalid name once, where it is defined (a mapping key), not again at every reference to it:
+    two upper-case population names used in projections, records and expectations gave 17 lines."""
+    by_name: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.message.endswith(NAME_RULE) and p.message.startswith("'"):
+            by_name.setdefault(p.message[1:p.message.index("' is not a valid name")], []).append(p)
+    out = []
+    for p in problems:
+        name = p.message[1:p.message.index("' is not a valid name")] if p.message.endswith(NAME_RULE) \
+            and p.message.startswith("'") else None
+        if name is None:
+            out.append(p)
+            continue
+        group = by_name[name]
+        keep = next((q for q in group if q.path and q.path[-1] == name), group[0])
+        if p is not keep:
+            continue
+        fix = _name_fix(name)
+        more = len(group) - 1
+        refs = f"; also used at {more} reference{'s' if more != 1 else ''} to it, not repeated" if more else ""
+        out.append(Problem(p.file, p.line, p.column, p.path,
+                           f"{p.message}{f' (write {fix!r})' if fix and fix != name else ''}{refs}"))
+    return out
+
+
 def schema_problems(data: object, file: str, positions: Mapping, key_positions: Mapping) -> list[Problem]:
     """Every schema violation of ``data``, each as a located one-line Problem (empty when valid)."""
     loc = _Locator(file, positions, key_positions)
@@ -220,4 +267,4 @@ def schema_problems(data: object, file: str, positions: Mapping, key_positions: 
             if key not in seen:
                 seen.add(key)
                 problems.append(problem)
-    return problems
+    return _one_per_name(problems)

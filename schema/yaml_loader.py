@@ -7,7 +7,9 @@ mappings silently. Tags (``!!python/object/apply:...``) can build arbitrary obje
 expand exponentially ("billion laughs"). So this module uses PyYAML (libyaml when available) only as a
 *parser*: it reads the event stream and builds plain dicts, lists and scalars itself, resolving plain
 scalars by the YAML 1.2 core schema, refusing tags, merge keys, duplicate keys, ambiguous octals and
-non-finite numbers, and bounding size, nesting depth and alias expansion.
+non-finite numbers and integers of more than :data:`MAX_DIGITS` digits, and bounding size, nesting
+depth and alias expansion (in nodes and in characters: one long scalar aliased many times would
+multiply the work of every later stage).
 
 Why events and not ``yaml.compose``: libyaml's composer recurses in C and crashes the interpreter on deep
 nesting (``[`` repeated 100 000 times is a segfault, not a RecursionError), composed nodes no longer say
@@ -27,7 +29,8 @@ import yaml
 from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
-from .errors import Problem, SpecError
+from .errors import Problem, SpecError, echo
+from .files import FileProblem, read_bounded, size_text
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -35,6 +38,10 @@ NOT_A_MAPPING = "a spec must be a YAML mapping (key: value lines)"
 # YAML 1.2 core schema words; everything else that is not a number stays a string (yes/no/on/off too).
 _WORDS = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
           "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+#: longest integer a spec may write (decimal digits, or the same magnitude in hex or octal): no count, size or
+#: seed needs more, and Python refuses str() of an int beyond 4300 digits, so every later message about
+#: a longer one would raise instead of reporting
+MAX_DIGITS = 100
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NUMBER = re.compile(r"""(?P<int>[-+]?[0-9]+) | (?P<oct>0o[0-7]+) | (?P<hex>0x[0-9a-fA-F]+)
     | (?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)
@@ -72,6 +79,8 @@ def _resolve(raw: str) -> object:
     if m is None:
         return raw  # '1:30', '20 ms', '1_000', '0b101' are strings in YAML 1.2
     kind, digits = m.lastgroup, raw.lstrip("+-")
+    if kind in ("int", "oct", "hex") and len(digits) > MAX_DIGITS + 2:
+        raise _BadScalar(f"number '{_short(raw)}' has too many digits (integers have at most {MAX_DIGITS})")
     try:
         if kind == "int" and len(digits) > 1 and digits[0] == "0":
             # YAML 1.1 (PyYAML and many other tools) reads 010 as 8 and 09 as a string: refuse to guess.
@@ -80,10 +89,12 @@ def _resolve(raw: str) -> object:
             fix = f" or 0o{plain}" if not sign and read != "a string" else ""
             raise _BadScalar(f"ambiguous number '{_short(raw)}' (YAML 1.1 reads it as {read}): "
                              f"write {sign}{plain}{fix}")
-        if kind == "int":
-            return int(raw)
-        if kind in ("oct", "hex"):
-            return int(raw[2:], 8 if kind == "oct" else 16)
+        if kind in ("int", "oct", "hex"):
+            value = int(raw) if kind == "int" else int(raw[2:], 8 if kind == "oct" else 16)
+            if abs(value) >= 10**MAX_DIGITS:
+                raise _BadScalar(f"number '{_short(raw)}' has too many digits (integers have at most "
+                                 f"{MAX_DIGITS})")
+            return value
         if kind == "float" and math.isfinite(value := float(raw)):
             return value
     except ValueError:  # Python refuses int <-> str beyond 4300 digits
@@ -100,16 +111,21 @@ class _Builder:
 
     An alias is expanded by replaying the recorded events of its anchored node, so each path gets a
     fresh object (no shared dicts that a later in-place edit would change twice) and its own positions.
-    Events are recorded only inside anchored nodes. Each anchor remembers its node count, so an alias is
-    charged for its whole expansion *before* it is replayed: an alias bomb fails in microseconds.
+    Events are recorded only inside anchored nodes. Each anchor remembers its node count and the
+    characters of its scalars, so an alias is charged for its whole expansion *before* it is replayed:
+    an alias bomb fails in microseconds, whether it is wide (many nodes) or long (one 8 MiB scalar
+    aliased 50 000 times, which would cost every later stage 400 GiB of text).
     """
 
-    def __init__(self, file, get_event, max_nodes, max_depth):
+    def __init__(self, file, get_event, max_nodes, max_depth, max_chars, text=""):
         self.file, self.get, self.max_nodes, self.max_depth = file, get_event, max_nodes, max_depth
+        self.text = text  # for locating syntax errors
+        self.max_chars = max_chars
         self.nodes, self.recording = 0, 0  # nodes built so far; anchored nodes currently open
+        self.chars = 0  # characters of the scalars (values and keys) built so far
         self.positions: dict = {}
         self.key_positions: dict = {}
-        self.anchors: dict = {}  # name -> (start, end, node count): a slice of self.rec
+        self.anchors: dict = {}  # name -> (start, end, node count, characters): a slice of self.rec
         self.alias_spans: dict = {}  # id(recorded alias event) -> the span it meant where it was written
         self.rec: list = []
         self.replay: list = []  # iterators over recorded events, innermost last
@@ -119,12 +135,39 @@ class _Builder:
         return SpecError([Problem(self.file, line, col, tuple(path), message)])
 
     def syntax(self, e: yaml.YAMLError, path) -> SpecError:
-        """One line from libyaml's problem and context; never its multi-line snippet."""
+        """One line from libyaml's problem and context, never its multi-line snippet, placed at the line
+        at fault where libyaml's own mark points past it (a forgotten ':' or an unclosed bracket)."""
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None) or (1, 1)
         problem = getattr(e, "problem", None) or getattr(e, "reason", None) or "unreadable text"
         context = getattr(e, "context", None)
-        return self.fail(mark, path, "YAML syntax error: " + " ".join(
-            f"{problem}{f' ({context})' if context else ''}".split()))
+        message = " ".join(f"{problem}{f' ({context})' if context else ''}".split())
+        found = self.located(e, mark, problem, context)
+        if found is not None:
+            mark, message = found
+        return self.fail(mark, path, f"YAML syntax error: {message}")
+
+    def located(self, e, mark, problem: str, context: str | None):
+        """(mark, message) for the syntax errors whose libyaml mark is not where the mistake is."""
+        lines = self.text.split("\n")
+        context_mark = getattr(e, "context_mark", None)
+        at = (mark.line, mark.column) if hasattr(mark, "line") else None
+        if at and at[0] < len(lines) and lines[at[0]][at[1]:at[1] + 1] == "\t" or "tab character" in problem:
+            return mark, "a tab character: YAML indents with spaces only (and a tab cannot start a value)"
+        if problem == "could not find expected ':'" and context_mark is not None:
+            line = lines[context_mark.line].strip() if context_mark.line < len(lines) else ""
+            return context_mark, f"'{echo(line, 40)}' has no ':' after its key (write 'key: value')"
+        if problem.startswith("mapping values are not allowed") and at:
+            # "size 2" followed by "model: x" reads as one plain scalar "size 2 model" that then meets ':'
+            before = next((i for i in range(at[0] - 1, -1, -1)
+                           if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+            if before is not None and ":" not in lines[before] and not lines[before].lstrip().startswith("-"):
+                return (before + 1, len(lines[before]) - len(lines[before].lstrip()) + 1), (
+                    f"'{echo(lines[before].strip(), 40)}' has no ':' after its key (write 'key: value')")
+        if problem.startswith("did not find expected ',' or") and context_mark is not None:
+            bracket = "{" if problem.endswith("'}'") else "["
+            return context_mark, (f"the '{bracket}' here is not closed (libyaml: {problem} at line "
+                                  f"{mark.line + 1}, column {mark.column + 1})")
+        return None
 
     def next(self):
         if self.replay:
@@ -134,11 +177,15 @@ class _Builder:
             self.rec.append(ev)
         return ev
 
-    def charge(self, n, ev, path):
+    def charge(self, n, ev, path, chars=0):
         self.nodes += n
+        self.chars += chars
         if self.nodes > self.max_nodes:
             raise self.fail(ev.start_mark, path, f"too many nodes after alias expansion "
                             f"(limit {self.max_nodes}): is this an alias bomb?")
+        if self.chars > self.max_chars:
+            raise self.fail(ev.start_mark, path, f"the text is larger than {size_text(self.max_chars)} after "
+                            "alias expansion: is this an alias bomb?")
 
     def node(self, ev, path, depth):
         m = ev.start_mark
@@ -150,7 +197,7 @@ class _Builder:
             if not self.replay:
                 if self.recording:  # a later replay must see what it meant here (anchors can be redefined)
                     self.alias_spans[id(ev)] = span
-                self.charge(span[2], ev, path)
+                self.charge(span[2], ev, path, span[3])
             self.replay.append(iter(self.rec[span[0]:span[1]]))
             value = self.node(next(self.replay[-1]), path, depth)
             self.replay.pop()
@@ -161,12 +208,13 @@ class _Builder:
             raise self.fail(m, path, f"YAML tags are not allowed ('{_tag_text(ev.tag)}')")
         anchor = None if self.replay else ev.anchor
         if not self.replay:
-            self.charge(1, ev, path)
+            self.charge(1, ev, path, len(ev.value) if type(ev) is ScalarEvent else 0)
             if anchor is not None:
                 if not self.recording:
                     self.rec.append(ev)
                 self.recording += 1
                 start, before = len(self.rec) - 1, self.nodes - 1
+                chars_before = self.chars - (len(ev.value) if type(ev) is ScalarEvent else 0)
         t = type(ev)
         if t is ScalarEvent:
             try:
@@ -179,7 +227,7 @@ class _Builder:
             value = (self.mapping if t is MappingStartEvent else self.sequence)(path, depth + 1)
         if anchor is not None:
             self.recording -= 1
-            self.anchors[anchor] = (start, len(self.rec), self.nodes - before)
+            self.anchors[anchor] = (start, len(self.rec), self.nodes - before, self.chars - chars_before)
         return value
 
     def sequence(self, path, depth):
@@ -203,6 +251,8 @@ class _Builder:
                         and kev.anchor is None):
                     key = self.key(kev, path)  # the slow path: anything but a plain name
                 kpath, m = path + (key,), kev.start_mark
+                if not self.replay:
+                    self.chars += len(key)
                 if key in out:
                     raise self.fail(m, kpath, f"duplicate key '{_short(key)}' "
                                     f"(first at line {self.key_positions[kpath][0]})")
@@ -256,20 +306,18 @@ class _Builder:
 
 
 def _read(file: str, text: str | None, max_bytes: int) -> str:
-    """The spec's text: bounded in size, UTF-8 (BOM allowed), only characters YAML permits."""
-    def fail(message, line=0, col=0):
+    """The spec's text: a regular file bounded in size, UTF-8 (BOM allowed), only characters YAML permits.
+
+    File-level problems are placed at 1:1, so every problem has the same ``file:line:col:`` form.
+    """
+    def fail(message, line=1, col=1):
         return SpecError([Problem(file, line, col, (), message)])
 
-    limit = f"{max_bytes >> 20} MiB" if max_bytes and max_bytes % 2**20 == 0 else f"{max_bytes} bytes"
-    too_big = f"file is larger than {limit}"
     if text is None:
         try:
-            with open(file, "rb") as f:
-                raw = f.read(max_bytes + 1)  # never read a huge file whole
-        except OSError as e:
-            raise fail(f"cannot read the file: {e.strerror or e}") from None
-        if len(raw) > max_bytes:
-            raise fail(too_big)
+            raw = read_bounded(file, max_bytes)
+        except FileProblem as e:
+            raise fail(str(e)) from None
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as e:
@@ -277,7 +325,7 @@ def _read(file: str, text: str | None, max_bytes: int) -> str:
             raise fail(f"not UTF-8 text: {e.reason} (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
                        raw.count(b"\n", 0, e.start) + 1, col) from None
     elif len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise fail(too_big)
+        raise fail(f"file is larger than {size_text(max_bytes)}")
     text = text[1:] if text.startswith("\ufeff") else text
     if bad := _BAD_CHAR.search(text):
         at = bad.start()
@@ -287,19 +335,23 @@ def _read(file: str, text: str | None, max_bytes: int) -> str:
 
 
 def load_yaml(source: str | os.PathLike, *, text: str | None = None, max_bytes: int = 10 * 2**20,
-              max_nodes: int = 200_000, max_depth: int = 64) -> YamlDocument:
+              max_nodes: int = 200_000, max_depth: int = 64, max_chars: int | None = None) -> YamlDocument:
     """Load one spec file (or ``text``, reported under the name ``source``) into plain data.
 
-    Every failure is a :class:`SpecError` whose single problem has a position and a one-line message.
+    ``max_chars`` bounds the characters of all scalars after alias expansion (default: twice
+    ``max_bytes``). Every failure is a :class:`SpecError` whose single problem has a position and a
+    one-line message.
     """
     file = os.fspath(source)
     file = file if isinstance(file, str) else os.fsdecode(file)
-    loader = _Loader(_read(file, text, max_bytes))
-    builder = _Builder(file, loader.get_event, max_nodes, max_depth)
+    text = _read(file, text, max_bytes)
+    loader = _Loader(text)
+    builder = _Builder(file, loader.get_event, max_nodes, max_depth,
+                       2 * max_bytes if max_chars is None else max_chars, text)
     try:
         data = builder.document()
     except RecursionError:  # only with a max_depth far above Python's recursion limit
-        raise SpecError([Problem(file, 0, 0, (), f"nesting too deep to load (max_depth={max_depth})")])
+        raise SpecError([Problem(file, 1, 1, (), f"nesting too deep to load (max_depth={max_depth})")])
     finally:
         loader.dispose()
     return YamlDocument(data, builder.positions, builder.key_positions, file)

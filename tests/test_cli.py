@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from snnrun.adapters.registry import known_backends
 
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, WorkerReference
 from snnrun import ExitCode, read_results
 from snnrun.schema.build import schema_text
 
@@ -174,3 +175,114 @@ def test_interrupt_removes_the_partial_folder(tmp_path):
 
 def test_schema_file_is_the_generated_one():
     assert (ROOT / "schema" / "snnrun-spec-v1.schema.json").read_text() == schema_text()
+
+
+# --- everyday use (issue 14, item 4) ---------------------------------------------------------------
+
+def _errors(proc) -> list[str]:
+    assert "Traceback" not in proc.stderr and "╭" not in proc.stderr and "Usage:" not in proc.stderr, proc.stderr
+    return [line for line in proc.stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--seed", "-1"), "Invalid value for '--seed'"),
+    (("--compare", "--profile", "nope"), "unknown tolerance profile 'nope'"),
+    (("--nosuch",), "No such option: --nosuch"),
+    (("--jobs", "0"), "Invalid value for '--jobs'"),
+])
+def test_a_bad_command_line_is_one_error_line_with_exit_2(args, words, tmp_path):
+    proc = snnrun(SPECS / "fi_curve.yaml", "--out", tmp_path, *args)
+    assert proc.returncode == ExitCode.USAGE
+    (line,) = _errors(proc)
+    assert line.startswith("error: ") and words in line and "(see 'snnrun run --help')" in line
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_missing_argument_is_one_line_too():
+    proc = snnrun("validate")
+    assert proc.returncode == ExitCode.USAGE and _errors(proc) == [
+        "error: Missing argument 'spec'. (see 'snnrun validate --help')"]
+
+
+def test_backend_names_are_suggested_and_all_works_for_check(tmp_path):
+    proc = snnrun("check", SPECS / "fi_curve.yaml", "--backend", "nest")
+    assert proc.returncode == ExitCode.UNSUPPORTED and "did you mean 'pynn:nest'?" in _errors(proc)[0]
+    proc = snnrun("check", SPECS / "connections_tour.yaml", "--backend", "all")
+    assert proc.returncode == 0, proc.stderr
+    assert "supported by reference, brian2, nengo, pynn:brian2, pynn:nest\n" in proc.stdout
+    # pyNN.neuron has no IF_curr_delta: named with the element's path; the NIR path (norse, snntorch)
+    # refuses the projections between neuron populations
+    by_backend = {}
+    for line in _errors(proc):
+        by_backend.setdefault(line.rsplit("(not supported by backend '", 1)[1].rstrip("')"), []).append(line)
+    assert set(by_backend) == {"pynn:neuron", "norse", "snntorch"}
+    (line,) = by_backend["pynn:neuron"]
+    assert "lif_curr_delta" in line
+
+
+def test_no_backend_for_a_spec_says_why_one_line_per_backend(tmp_path):
+    spec = tmp_path / "cond.yaml"
+    spec.write_text(UNSUPPORTED)
+    proc = snnrun(spec, "--backend", "all", "--out", tmp_path / "out")
+    assert proc.returncode == ExitCode.UNSUPPORTED
+    lines = _errors(proc)
+    backends = known_backends()
+    assert len(lines) == len(backends) and all("no installed backend can run this spec: " in line for line in lines)
+    assert [line.split("this spec: ")[1].split(":")[0] for line in lines] == [b.split(":")[0] for b in backends]
+
+
+class Sleeps(WorkerReference):
+    name = "pynn:brian2"
+
+    def run(self, instance, progress=None):
+        time.sleep(60)
+
+
+def test_a_timeout_names_the_backend(tmp_path, monkeypatch, capsys):
+    """One backend of two times out: the run keeps the other and the failing line says which one (it
+    said only "timed out after 1 s")."""
+    from snnrun import cli
+    from snnrun.adapters import registry
+    monkeypatch.setitem(registry.ADAPTERS, "pynn:brian2", "test_cli:Sleeps")
+    with pytest.raises(SystemExit) as info:
+        cli.main([str(SPECS / "fi_curve.yaml"), "-b", "reference", "-b", "pynn:brian2", "--timeout", "1",
+                  "--out", str(tmp_path)])
+    assert info.value.code == ExitCode.BACKEND_FAILED
+    assert "error: backend 'pynn:brian2' failed: timed out after 1 s" in capsys.readouterr().err.splitlines()
+
+
+def test_expectations_are_one_table_and_compare_takes_the_latest_run(tmp_path):
+    proc = snnrun(SPECS / "per_neuron_stimuli.yaml", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "expect pass" not in proc.stdout
+    rows = [line for line in proc.stdout.splitlines() if line.lstrip().startswith("expect[")]
+    assert len(rows) == 4 and all("pass" in row for row in rows)
+    assert rows[0].lstrip().startswith("expect[0] (line 31): cells first_spike_time")
+    run_dir = Path(proc.stdout.split("results: ", 1)[1].strip())
+    first = snnrun("compare", tmp_path / "per_neuron_stimuli")  # the spec's results folder: its latest run
+    assert first.returncode == 0 and f"comparing the latest run: {run_dir}" in first.stderr
+    assert (run_dir / "report.json").is_file() and "replaced" not in first.stderr
+    again = snnrun("compare", run_dir, "--profile", "exact")
+    assert again.returncode == 0 and "replaced the earlier report (profile network, reference reference" in again.stderr
+
+
+def test_backends_table_is_not_cut_off_a_terminal_and_counts_read_well(tmp_path):
+    from snnrun.adapters.registry import get_adapter
+    proc = snnrun("backends")  # stdout is a pipe here: rich would assume 80 columns
+    assert proc.returncode == 0 and "…" not in proc.stdout
+    text = " ".join(proc.stdout.split())
+    for model in get_adapter("reference").capabilities.models:
+        assert model in text
+    spec = tmp_path / "one.yaml"
+    spec.write_text('snnrun: "1.0"\nname: one\nsimulation: {duration: 1 ms, dt: 0.1 ms}\n'
+                    "populations: {a: {size: 1, model: {type: lif_curr_exp}}}\n")
+    assert snnrun("validate", spec).stdout.endswith("valid (snnrun 1.0, 1 population, 0 projections)\n")
+
+
+def test_the_api_is_listed_and_the_install_hint_fits_a_checkout():
+    import snnrun as package
+    from snnrun.adapters.registry import declaration
+    assert set(package.__all__) <= set(dir(package))
+    assert "annotations" not in dir(package)
+    # this test runs from a checkout (an editable install): the hint installs the checkout's extra
+    assert declaration("brian2").install_hint() == f'pip install -e ".[brian2]" (in {ROOT})'

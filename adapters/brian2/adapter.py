@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from importlib import metadata
 from typing import Optional
@@ -98,7 +99,7 @@ class Brian2Adapter(Adapter):
             if target == "cpp_standalone":
                 folder = cache_root() / structure_hash(plan, target)
                 with locked(folder):
-                    out = self._standalone(b2, plan, instance, method, folder)
+                    out = self._standalone(b2, plan, instance, method, folder, progress)
             else:
                 out = self._runtime(b2, plan, instance, method, target, progress)
         finally:
@@ -125,21 +126,24 @@ class Brian2Adapter(Adapter):
             built = build_network(b2, plan, method)
             t1 = time.perf_counter()
             report, period = None, 1.0
+            heartbeat = Heartbeat(progress, instance.n_steps, COMPILING)
             if progress is not None:
                 n = instance.n_steps
 
                 def report(elapsed, completed, start, duration):  # Brian2's report signature
+                    heartbeat.stop()  # the code is compiled: Brian2 reports the run itself from here
                     progress(min(n, int(round(float(completed) * n))), n)
 
-            built.network.run(plan.n_steps * plan.dt * b2.second, report=report,
-                              report_period=period * b2.second, namespace={})
+            with heartbeat:  # Brian2 compiles its code objects inside run(), before its first report
+                built.network.run(plan.n_steps * plan.dt * b2.second, report=report,
+                                  report_period=period * b2.second, namespace={})
             t2 = time.perf_counter()
             spikes, traces = collect(plan, built, instance)
             return spikes, traces, {"build": t1 - t0, "run": t2 - t1}
         finally:
             b2.prefs.codegen.target = previous
 
-    def _standalone(self, b2, plan, instance, method, folder):
+    def _standalone(self, b2, plan, instance, method, folder, progress=None):
         from brian2.devices.device import all_devices, reset_device
 
         from .build import build_network, collect
@@ -152,13 +156,48 @@ class Brian2Adapter(Adapter):
             built = build_network(b2, plan, method)
             built.network.run(plan.n_steps * plan.dt * b2.second, namespace={})
             t1 = time.perf_counter()
-            device.build(directory=str(folder), compile=True, run=True, with_output=False, clean=False)
+            with Heartbeat(progress, instance.n_steps, "compiling and running (compiled once, cached afterwards)"):
+                device.build(directory=str(folder), compile=True, run=True, with_output=False, clean=False)
             t2 = time.perf_counter()
             spikes, traces = collect(plan, built, instance)
             return spikes, traces, {"build": t1 - t0, "compile_and_run": t2 - t1}
         finally:
             device.reinit()
             reset_device()
+
+
+#: what the progress bar says while Brian2 generates and compiles code (a minute the first time for cython)
+COMPILING = "compiling (cached afterwards)"
+
+
+class Heartbeat:
+    """While Brian2 compiles (no report of its own for up to a minute), tell the progress bar every
+    0.25 s that the backend is alive and what it does, so the bar moves instead of sitting at 0 %.
+    Stopped for good by :meth:`stop` (from Brian2's first report) or at the end of the ``with`` block."""
+
+    def __init__(self, progress: Optional[Progress], total: int, note: str):
+        self.progress, self.total, self.note = progress, total, note
+        self.done = threading.Event()
+        self.thread = None
+
+    def __enter__(self):
+        if self.progress is not None:
+            self.thread = threading.Thread(target=self._beat, name="snnrun-brian2-heartbeat", daemon=True)
+            self.thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self.done.is_set():
+            self.progress(0, self.total, self.note)
+            self.done.wait(0.25)
+
+    def stop(self) -> None:
+        self.done.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 class _WarningCollector(logging.Handler):

@@ -35,6 +35,9 @@ def prepare_environment(tools_on_path: bool = False) -> None:
     for key in [k for k in os.environ if k.startswith(MPI_PREFIXES)]:
         del os.environ[key]
     os.environ.setdefault("PYNEST_QUIET", "1")
+    # NEURON prints "Warning: no DISPLAY environment variable. --No graphics will be displayed." at import
+    # on every headless machine; snnrun never opens NEURON's GUI
+    os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
     if tools_on_path:
         bindir = os.path.dirname(sys.executable)
         path = os.environ.get("PATH", "")

@@ -24,6 +24,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import translation as tr
@@ -33,6 +35,18 @@ from .session import Session, amplitude_at, schedule
 class NestSession(Session):
     module = "pyNN.nest"
     tables = tr.TRANSLATIONS["pynn:nest"]
+
+    def import_module(self):
+        # pyNN.nest builds optional C++ extensions with cmake on import whenever nest-config is on PATH (an
+        # activated venv puts it there); with a pip NEST the build fails and pyNN prints 15 lines of cmake
+        # errors on every run. snnrun uses none of the extensions: hide nest-config during the import.
+        path = os.environ.get("PATH", "")
+        os.environ["PATH"] = os.pathsep.join(d for d in path.split(os.pathsep)
+                                             if not os.path.isfile(os.path.join(d, "nest-config")))
+        try:
+            return super().import_module()
+        finally:
+            os.environ["PATH"] = path
 
     def setup(self) -> None:
         import nest
@@ -147,7 +161,9 @@ class NestSession(Session):
         if name in self.generators:
             self.source_recorders = getattr(self, "source_recorders", {})
             recorder = self.nest.Create("spike_recorder")
-            self.nest.Connect(self.generators[name], recorder)
+            # the delay given explicitly: static_synapse's default (1 ms) is outside [min_delay, max_delay]
+            # when every delay of the spec is below 1 ms (BadDelay); a recorder stamps the spike time anyway
+            self.nest.Connect(self.generators[name], recorder, syn_spec={"delay": self.dt_ms})
             self.source_recorders[name] = recorder
         else:
             super().record_spikes(name)
@@ -173,7 +189,8 @@ class NestSession(Session):
             nest_name, scale = variable_map[pynn_name], celltype.scale_factors[pynn_name]
         meter = self.nest.Create("multimeter", params={"record_from": [nest_name],
                                                        "interval": every * self.dt_ms})
-        self.nest.Connect(meter, self.nest.NodeCollection(self.node_ids(name)[np.unique(neurons)].tolist()))
+        self.nest.Connect(meter, self.nest.NodeCollection(self.node_ids(name)[np.unique(neurons)].tolist()),
+                          syn_spec={"delay": self.dt_ms})  # not the default 1 ms: see record_spikes
         return ("multimeter", meter, nest_name, scale, every)
 
     def read_state(self, name, variable, neurons, handle):

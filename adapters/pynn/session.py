@@ -11,9 +11,13 @@ PyNN module it is given, so it must run in a process of its own (one PyNN run pe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import math
+import os
+import sys
+import tempfile
 import time
 import warnings
 from typing import Optional
@@ -53,6 +57,31 @@ def schedule(stim, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     return steps, np.cumsum([deltas[s] for s in steps]).astype(float)
 
 
+@contextlib.contextmanager
+def captured_output(into: list[str], backend: str):
+    """Collect what is written to file descriptors 1 and 2 meanwhile (simulators print from C++, below
+    Python's sys.stdout) and append it to ``into`` as one warning; nothing reaches the terminal."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        saved = [os.dup(1), os.dup(2)]
+        try:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", errors="replace").strip()
+            if text:
+                into.append(f"{backend}: printed at start-up: {text}")
+
+
 def amplitude_at(steps: np.ndarray, amps: np.ndarray, step: int) -> float:
     """The current (A) a schedule from :func:`schedule` injects in ``step``."""
     i = int(np.searchsorted(steps, step, side="right")) - 1
@@ -81,10 +110,15 @@ class Session:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, progress: Optional[Progress] = None) -> RunOutput:
-        with warnings.catch_warnings():
+        # warnings of the simulators go into the manifest (output.warnings), not onto the user's terminal
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             for pattern in QUIET_WARNINGS:
                 warnings.filterwarnings("ignore", message=pattern)
-            return self._run(progress)
+            try:
+                return self._run(progress)
+            finally:
+                self.warnings.extend(f"{self.backend}: {w.category.__name__}: {w.message}" for w in caught)
 
     def _run(self, progress: Optional[Progress]) -> RunOutput:
         t0 = time.perf_counter()
@@ -92,8 +126,9 @@ class Session:
         # PyNN logs a warning for each default initial value a simulator cannot take (NEST's I_syn_*,
         # always 0 here); snnrun reports its own warnings
         logging.getLogger("PyNN").setLevel(logging.ERROR)
-        self.sim = self.import_module()
-        self.setup()
+        with captured_output(self.warnings, self.backend):  # what the C++ side prints at start-up
+            self.sim = self.import_module()
+            self.setup()
         t_setup = time.perf_counter()
         for name, pop in self.inst.populations.items():
             self.where = ("populations", name)

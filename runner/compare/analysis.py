@@ -17,6 +17,7 @@ import numpy as np
 from ..reader import read_folder
 from ..results import Results
 from ..schema.errors import ExitCode, Problem, ResultsError
+from ..schema.causes import cause as cause_of
 from . import grading as g
 from . import metrics as m
 
@@ -32,6 +33,7 @@ class Comparison:
     unmatched: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # spike times (s) of both sides
     trace_errors: dict[tuple[str, str, str], m.TraceErrors] = field(default_factory=dict)  # (pop, var, backend)
     instance: object = None  # the drawn network every backend ran (connectivity.load_instance), or None
+    models: dict[str, str] = field(default_factory=dict)  # population -> model type
 
     @property
     def exit_code(self) -> int:
@@ -43,13 +45,14 @@ class Comparison:
 
 
 def _spec_settings(run_dir: Path, spec):
-    """The spec's ``compare`` mapping and a Problem locator: from the Spec when given, else from the
-    spec.yaml saved in the run (read as YAML only: its data files may not be beside it)."""
+    """The spec's ``compare`` mapping, a Problem locator and each population's model type: from the Spec
+    when given, else from the spec.yaml saved in the run (read as YAML only: its data files may not be
+    beside it)."""
     if spec is not None:
-        return dict(spec.compare or {}), spec.problem
+        return dict(spec.compare or {}), spec.problem, {n: p.model.type for n, p in spec.populations.items()}
     path = run_dir / "spec.yaml"
     if not path.is_file():
-        return {}, None
+        return {}, None, {}
     from ..schema.yaml_loader import load_yaml
     doc = load_yaml(str(path))
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -58,7 +61,19 @@ def _spec_settings(run_dir: Path, spec):
         line, column = doc.positions.get(tuple(where), (0, 0))
         return Problem(str(path), line, column, tuple(where), message)
 
-    return dict(data.get("compare", {}) or {}), locate
+    return dict(data.get("compare", {}) or {}), locate, _model_types(data)
+
+
+def _model_types(data: dict) -> dict[str, str]:
+    """population -> model type, from a spec mapping (a model is a name under models: or inline)."""
+    models = data.get("models") or {}
+    out = {}
+    for name, pop in (data.get("populations") or {}).items():
+        model = pop.get("model") if isinstance(pop, dict) else None
+        model = models.get(model) if isinstance(model, str) else model
+        if isinstance(model, dict) and isinstance(model.get("type"), str):
+            out[name] = model["type"]
+    return out
 
 
 def load_run(run_dir: Path) -> tuple[dict, dict[str, Results]]:
@@ -90,8 +105,16 @@ def compare_run(run_dir, profile: Optional[str] = None, reference: Optional[str]
                 tolerances: Optional[Mapping[str, float]] = None) -> Comparison:
     """Compare every backend of the run in ``run_dir`` with the reference backend (see module)."""
     run_dir = Path(run_dir)
+    try:
+        return _compare_run(run_dir, profile, reference, spec, tolerances)
+    except (KeyError, TypeError, AttributeError) as exc:  # a manifest that lacks or garbles a field
+        raise ResultsError(f"{run_dir}: damaged results folder: a manifest lacks or garbles "
+                           f"{type(exc).__name__} {exc}; run the spec again") from None
+
+
+def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Comparison:
     manifest, results = load_run(run_dir)
-    compare_settings, locate = _spec_settings(run_dir, spec)
+    compare_settings, locate, models = _spec_settings(run_dir, spec)
     prof = g.profile_for(compare_settings, profile, tolerances, locate)
     statuses = manifest["backends"]
     ref = g.reference_backend(compare_settings, statuses, reference)
@@ -105,7 +128,7 @@ def compare_run(run_dir, profile: Optional[str] = None, reference: Optional[str]
         "backends": {}, "compared": [], "populations": {}, "traces": {}, "expectations": {}, "failures": [],
         "failed_checks": {"backend_failed": [], "expectation_failed": [], "differs": []},
     }
-    comparison = Comparison(report, run_dir, results)
+    comparison = Comparison(report, run_dir, results, models=models)
     ordered = sorted(statuses, key=lambda name: name != ref)  # the reference first, then the run's order
     for name in ordered:
         entry = statuses[name]
@@ -145,6 +168,19 @@ def compare_run(run_dir, profile: Optional[str] = None, reference: Optional[str]
     return comparison
 
 
+def _cause(backend: str, model: Optional[str]) -> dict:
+    """The documented cause of ``backend``'s differences for ``model`` (schema/causes.py), as report data."""
+    found = cause_of(backend, model)
+    if found is None:
+        return {"text": f"no documented cause for {backend} on {model or 'this model'}", "residual": "unknown",
+                "section": "", "link": ""}
+    return found.as_dict()
+
+
+def _why(cause: dict) -> str:
+    return f"; documented: {cause['text']}, expected {cause['residual']}" if cause.get("section") else ""
+
+
 def _fail(report: dict, kind: str, message: str) -> None:
     report["failed_checks"][kind].append(message)
     report["failures"].append(message)
@@ -169,6 +205,7 @@ def _compare_all(comparison: Comparison, prof: g.Profile, ref: str) -> None:
             b = _trains_of(res, pop, size)
             comparison.trains[(pop, name)] = b
             entry["backends"][name] = _compare_population(comparison, pop, name, a, b, prof, window, duration, dt)
+            entry["backends"][name]["cause"] = _cause(name, comparison.models.get(pop))
     for (pop, var), ref_trace in ref_res.traces.items():
         key = f"{pop}.{var}"
         entry = {"population": pop, "variable": var, "neurons": [int(c) for c in ref_trace.columns],
@@ -191,7 +228,8 @@ def _compare_all(comparison: Comparison, prof: g.Profile, ref: str) -> None:
                        "trace_max": _metric(errors.max_relative, prof, "trace_max")}
             entry["backends"][name] = {"rmse": errors.rmse, "max_error": errors.max_error, "scale": errors.scale,
                                        "first_exceeds_s": errors.first_exceeds, "metrics": metrics,
-                                       "grade": g.worst(x["grade"] for x in metrics.values())}
+                                       "grade": g.worst(x["grade"] for x in metrics.values()),
+                                       "cause": _cause(name, comparison.models.get(pop))}
         if entry["backends"]:
             report["traces"][key] = entry
     for name, info in report["backends"].items():
@@ -201,16 +239,15 @@ def _compare_all(comparison: Comparison, prof: g.Profile, ref: str) -> None:
         parts = [p["backends"][name] for p in report["populations"].values() if name in p["backends"]]
         parts += [t["backends"][name] for t in report["traces"].values() if name in t["backends"]]
         info["grade"] = g.worst(p["grade"] for p in parts)
-        for pop, p in report["populations"].items():
-            for metric, value in p["backends"].get(name, {}).get("metrics", {}).items():
-                if value["grade"] == g.DIFFERS:
-                    _fail(report, "differs", f"{name} differs from {ref}: population {pop}: "
-                                              f"{_describe(metric, value)} (profile {prof.name})")
-        for key, t in report["traces"].items():
-            for metric, value in t["backends"].get(name, {}).get("metrics", {}).items():
-                if value["grade"] == g.DIFFERS:
-                    _fail(report, "differs", f"{name} differs from {ref}: trace {key}: "
-                                              f"{_describe(metric, value)} (profile {prof.name})")
+        # one failing line per population or trace, its metrics together and then the documented cause
+        for what, entries in [("population", report["populations"]), ("trace", report["traces"])]:
+            for key, p in entries.items():
+                entry = p["backends"].get(name, {})
+                over = [_describe(metric, value) for metric, value in entry.get("metrics", {}).items()
+                        if value["grade"] == g.DIFFERS]
+                if over:
+                    _fail(report, "differs", f"{name} differs from {ref}: {what} {key}: {', '.join(over)} "
+                                              f"(profile {prof.name}){_why(entry['cause'])}")
 
 
 def _compare_population(comparison, pop, name, a, b, prof, window, duration, dt) -> dict:

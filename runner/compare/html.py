@@ -9,14 +9,15 @@ from . import plots
 from .report import POPULATION_METRICS, limit_text, num, si, unit_of
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1140px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.88em}th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}code{font-size:.95em}
 .grade{display:inline-block;padding:.05em .55em;border-radius:.8em;font-weight:600;font-size:.85em;color:#fff}
 .agrees{background:#2e7d32}.close{background:#ef8f00}.differs{background:#c62828}.reported,.na{background:#9e9e9e}
 .failed{background:#6a1b9a}.summary{font-size:1.05em;margin:.8em 0}ul.fail li{color:#b71c1c}
-img{max-width:100%;margin:.4em 0;display:block}.small{color:#666;font-size:.85em}
+img{width:100%;max-width:1100px;margin:.4em 0;display:block}.small{color:#666;font-size:.85em}
+td.why{text-align:left;font-size:.92em;color:#333;max-width:34em}h3{font-size:1.02em;margin:1.2em 0 .3em}
 """
 
 
@@ -27,6 +28,33 @@ def badge(grade: str) -> str:
 
 def _img(data: str, alt: str) -> str:
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _why(cause: dict) -> str:
+    """The documented cause of a backend's differences, with a link to its section of semantics.md."""
+    if not cause:
+        return ""
+    where = (f' <a href="{escape(cause["link"])}">{escape(cause["section"])}</a>' if cause.get("link") else "")
+    return f"{escape(cause['text'])}; expected: {escape(cause['residual'])}.{where}"
+
+
+def plot_data(comparison) -> plots.PlotData:
+    """The figures' view of a comparison: the reference first, then the compared backends."""
+    from ..plot import read_stimuli
+
+    report = comparison.report
+    ref = report["reference"]
+    backends = [ref] + [b for b in report["compared"]]
+    manifest = comparison.results[ref].manifest
+    data = plots.PlotData(backends, float(manifest["duration"]), float(manifest["dt"]),
+                          {pop: entry["size"] for pop, entry in report["populations"].items()},
+                          dict(comparison.trains))
+    for name in backends:
+        for key, frame in comparison.results[name].traces.items():
+            data.traces.setdefault(key, {})[name] = frame
+    from ..reader import read_manifest
+    data.stimuli, data.stimulus_targets = read_stimuli(comparison.run_dir, read_manifest(comparison.run_dir))
+    return data
 
 
 def _grade_matrix(report: dict) -> str:
@@ -48,7 +76,7 @@ def _grade_matrix(report: dict) -> str:
 def html_page(comparison) -> str:
     report = comparison.report
     ref, prof = report["reference"], report["profile"]
-    backends = [ref] + [b for b in report["compared"]]
+    data = plot_data(comparison)
     title = f"snnrun comparison: {report['spec_name']}"
     out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>",
            f"<style>{CSS}</style></head><body>", f"<h1>{escape(title)}</h1>"]
@@ -75,17 +103,17 @@ def html_page(comparison) -> str:
         out.append(f"<h2>Population <code>{escape(pop)}</code> ({entry['size']} neurons)</h2>")
         out.append("<table><tr><th class=l>backend</th><th>spikes</th><th>rate</th><th>CV ISI</th>"
                    "<th>coincidence</th><th>van Rossum</th><th>Victor-Purpura</th><th>first divergence</th>"
-                   "<th>grade</th></tr>")
+                   "<th>grade</th><th class=l>why (schema/semantics.md)</th></tr>")
         r = entry["reference"]
         out.append(f"<tr><td class=l><code>{escape(ref)}</code> (reference)</td><td>{r['spikes']}</td>"
                    f"<td>{si(r['rate_hz'], 'Hz')}</td><td>{num(r['cv_isi'])}</td><td></td><td></td><td></td>"
-                   f"<td></td><td></td></tr>")
+                   f"<td></td><td></td><td></td></tr>")
         for name, b in entry["backends"].items():
             first = si(b["first_divergence_s"], "s") if b["first_divergence_s"] is not None else "never"
             out.append(f"<tr><td class=l><code>{escape(name)}</code></td><td>{b['spikes']}</td>"
                        f"<td>{si(b['rate_hz'], 'Hz')}</td><td>{num(b['cv_isi'])}</td><td>{num(b['coincidence'])}</td>"
                        f"<td>{num(b['van_rossum_mean'])}</td><td>{num(b['victor_purpura_mean'])}</td>"
-                       f"<td>{first}</td><td>{badge(b['grade'])}</td></tr>")
+                       f"<td>{first}</td><td>{badge(b['grade'])}</td><td class=why>{_why(b.get('cause'))}</td></tr>")
         out.append("</table>")
         if entry["backends"]:
             out.append("<table><tr><th class=l>graded error</th>" +
@@ -95,30 +123,41 @@ def html_page(comparison) -> str:
                     f"<td>{num(b['metrics'][k]['value'], 3)} {badge(b['metrics'][k]['grade'])}</td>"
                     for k in POPULATION_METRICS) + "</tr>")
             out.append("</table>")
-        shown = [b for b in backends if (pop, b) in comparison.trains]
-        out.append(_img(plots.raster(comparison, pop, shown), f"raster of {pop}"))
-        out.append(_img(plots.rates(comparison, pop, shown), f"population rate of {pop}"))
-        if len(shown) > 1:
-            out.append(_img(plots.divergence(comparison, pop, shown), f"divergence of {pop}"))
+        out.append("<h3>Spikes</h3>" + _img(plots.raster(data, pop), f"raster of {pop}"))
+        out.append("<h3>Population rate</h3>" + _img(plots.rates(data, pop), f"population rate of {pop}"))
+        if entry["backends"]:
+            unmatched = {b: comparison.unmatched.get((pop, b)) for b in entry["backends"]}
+            first = {b: e["first_divergence_s"] for b, e in entry["backends"].items()}
+            drawn = plots.divergence(data, pop, unmatched, first, ref)
+            out.append("<h3>Spikes without a partner</h3>" + (
+                _img(drawn, f"divergence of {pop}") if drawn else
+                f"<p>Every spike of every backend has a partner in <code>{escape(ref)}</code> within the "
+                f"coincidence window ({si(prof['window_s'], 's')}): nothing to plot.</p>"))
     if report["traces"]:
         out.append("<h2>Traces</h2>")
         for key, t in report["traces"].items():
             unit = unit_of(t["variable"])
             out.append(f"<h3><code>{escape(key)}</code></h3><table><tr><th class=l>backend</th><th>RMSE</th>"
                        "<th>max error</th><th>reference range</th><th>error first above 'agrees'</th>"
-                       "<th>trace_rmse</th><th>trace_max</th><th>grade</th></tr>")
+                       "<th>trace_rmse</th><th>trace_max</th><th>grade</th><th class=l>why (schema/semantics.md)"
+                       "</th></tr>")
             for name, b in t["backends"].items():
                 first = si(b["first_exceeds_s"], "s") if b["first_exceeds_s"] is not None else "never"
                 cells = "".join(f"<td>{num(b['metrics'][k]['value'], 3)} {badge(b['metrics'][k]['grade'])}</td>"
                                 for k in ("trace_rmse", "trace_max"))
                 out.append(f"<tr><td class=l><code>{escape(name)}</code></td><td>{si(b['rmse'], unit)}</td>"
                            f"<td>{si(b['max_error'], unit)}</td><td>{si(b['scale'], unit)}</td><td>{first}</td>"
-                           f"{cells}<td>{badge(b['grade'])}</td></tr>")
+                           f"{cells}<td>{badge(b['grade'])}</td><td class=why>{_why(b.get('cause'))}</td></tr>")
             out.append("</table>")
-            shown = [b for b in backends if (t["population"], t["variable"]) in comparison.results[b].traces]
-            out.append(_img(plots.traces(comparison, t["population"], t["variable"], shown, unit), f"traces {key}"))
-            out.append(_img(plots.trace_error(comparison, t["population"], t["variable"], shown, unit),
-                            f"trace error {key}"))
+            out.append(_img(plots.traces(data, t["population"], t["variable"], unit), f"traces {key}"))
+            errors = {b: comparison.trace_errors[(t["population"], t["variable"], b)] for b in t["backends"]
+                      if (t["population"], t["variable"], b) in comparison.trace_errors}
+            drawn = plots.trace_error(data, errors, unit)
+            if drawn:
+                out.append(_img(drawn, f"trace error {key}"))
+    stimulus_figure = plots.stimuli(data)
+    if stimulus_figure:
+        out.append("<h2>Injected currents</h2>" + _img(stimulus_figure, "injected currents"))
     if any(report["expectations"].values()):
         out.append("<h2>Expectations</h2><ul>")
         for name, checks in report["expectations"].items():

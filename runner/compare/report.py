@@ -44,6 +44,14 @@ def unit_of(variable: str) -> str:
     return UNIT_OF_VARIABLE.get(variable.split("_")[0], "")
 
 
+def why(cause) -> str:
+    """A cause (schema/causes.py) in one table cell: mechanism, expected residual, section link."""
+    if not cause:
+        return ""
+    link = f" ([{cause['section']}]({cause['link']}))" if cause.get("link") else ""
+    return f"{cause['text']}; expected: {cause['residual']}{link}".replace("|", "\\|")
+
+
 def limit_text(limits: dict) -> str:
     agree, close = limits["agree"], limits["close"]
     if agree is None and close is None:
@@ -103,15 +111,15 @@ def markdown(report: dict) -> str:
     for pop, entry in report["populations"].items():
         out += [f"## Population `{pop}` ({entry['size']} neurons)", ""]
         out += ["| backend | spikes | rate | CV ISI | coincidence | van Rossum (mean) | Victor-Purpura (mean) "
-                "| first divergence | grade |", "|---|---|---|---|---|---|---|---|---|"]
+                "| first divergence | grade | why (schema/semantics.md) |", "|---|---|---|---|---|---|---|---|---|---|"]
         r = entry["reference"]
         out.append(f"| `{ref}` (reference) | {r['spikes']} | {si(r['rate_hz'], 'Hz')} | {num(r['cv_isi'])} "
-                   f"| | | | | |")
+                   f"| | | | | | |")
         for name, b in entry["backends"].items():
             out.append(f"| `{name}` | {b['spikes']} | {si(b['rate_hz'], 'Hz')} | {num(b['cv_isi'])} | "
                        f"{num(b['coincidence'])} | {num(b['van_rossum_mean'])} | {num(b['victor_purpura_mean'])} | "
                        f"{si(b['first_divergence_s'], 's') if b['first_divergence_s'] is not None else 'never'} | "
-                       f"**{b['grade']}** |")
+                       f"**{b['grade']}** | {why(b.get('cause'))} |")
         if entry["backends"]:
             out += ["", "| backend | " + " | ".join(POPULATION_METRICS) + " |",
                     "|---|" + "---|" * len(POPULATION_METRICS)]
@@ -121,7 +129,8 @@ def markdown(report: dict) -> str:
         out.append("")
     if report["traces"]:
         out += ["## Traces", "", "| trace | backend | RMSE | max error | reference range | error first above "
-                "'agrees' | trace_rmse | trace_max | grade |", "|---|---|---|---|---|---|---|---|---|"]
+                "'agrees' | trace_rmse | trace_max | grade | why (schema/semantics.md) |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for key, t in report["traces"].items():
             unit = unit_of(t["variable"])
             for name, b in t["backends"].items():
@@ -130,7 +139,7 @@ def markdown(report: dict) -> str:
                            f"{si(b['scale'], unit)} | {first} | "
                            f"{num(b['metrics']['trace_rmse']['value'], 3)} ({b['metrics']['trace_rmse']['grade']}) | "
                            f"{num(b['metrics']['trace_max']['value'], 3)} ({b['metrics']['trace_max']['grade']}) | "
-                           f"**{b['grade']}** |")
+                           f"**{b['grade']}** | {why(b.get('cause'))} |")
         out.append("")
     if any(report["expectations"].values()):
         out += ["## Expectations", ""]
