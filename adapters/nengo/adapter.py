@@ -66,7 +66,7 @@ class NengoAdapter(Adapter):
             if integrator not in family.integrators:
                 problems.append(spec.problem(("simulation", "options", self.name, "integrator"),
                                              f"integrator {integrator}: {pop.model.type} (population {name}) "
-                                             f"runs its exact scheme only on nengo ({', '.join(family.integrators)})"))
+                                             f"takes only {family.scheme} on nengo"))
             problems += [spec.problem(spec.parameter_path(name, param), message)
                          for param, message in family.parameter_problems(pop.model.params)]
         return problems

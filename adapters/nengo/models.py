@@ -78,7 +78,8 @@ class NumericsNeurons(NeuronType):
 
     ``params``: the population's parameters (name -> float64 array per neuron, SI, the catalogue's
     names); ``initial_state``: the state signals' initial values (the family's units, see
-    translation.py); ``integrator``: ``"standard"`` or ``"euler"``. Subclasses declare ``state`` (every
+    translation.py); ``integrator``: ``"standard"`` or ``"euler"``; ``kinetics``: the receptors'
+    ("exp", "alpha", or "jumps" for voltage jumps). Subclasses declare ``state`` (every
     signal of the state; ``g_exc``/``g_inh`` and ``y_exc``/``y_inh`` are stacked into (2, n) arrays for
     the kinetics), ``receptors`` and :meth:`stepper`.
     """
@@ -89,10 +90,12 @@ class NumericsNeurons(NeuronType):
     #: pairs of state variables the builder lays out as one (2, n) signal: name -> (row 0, row 1)
     stacked: Mapping[str, tuple[str, str]] = {}
 
-    def __init__(self, params: Mapping[str, np.ndarray], initial_state=None, integrator: str = "standard"):
+    def __init__(self, params: Mapping[str, np.ndarray], initial_state=None, integrator: str = "standard",
+                 kinetics: str = "exp"):
         super().__init__(initial_state=initial_state)
         self.params = {k: np.asarray(v, float) for k, v in params.items()}
         self.integrator = integrator
+        self.kinetics = kinetics
 
     # a population's own type: identity equality (its arrays make value equality meaningless), and a
     # repr without the arrays (nengo puts reprs into signal names)
@@ -191,20 +194,20 @@ def build_numerics_neurons(model, neuron_type, neurons):
 # -- the families ---------------------------------------------------------------------------------------
 class _Conductance(NumericsNeurons):
     """Shared part of the conductance families: ``kinetics`` ("exp" or "alpha") of the receptors; the
-    conductances in ``conductance_unit`` per siemens; the injected current in ``current_unit`` per ampere."""
+    injected current in ``current_unit`` per ampere (the conductances arrive in the family's unit:
+    translation.py converts initial values and weights)."""
 
-    current_unit = conductance_unit = 1.0
+    current_unit = 1.0
     time_unit = 1.0  # the membrane's time unit per second (HH: ms)
 
     def __init__(self, params, initial_state=None, integrator="standard", kinetics="exp"):
         # alpha kinetics add the drives y to the state (set before NeuronType checks initial_state)
-        self.kinetics = kinetics
         if kinetics == "alpha":
             self.stacked = {"g": ("g_exc", "g_inh"), "y": ("y_exc", "y_inh")}
             self.state = {**type(self).state, "y_exc": _ZERO, "y_inh": _ZERO}
         else:
             self.stacked = {"g": ("g_exc", "g_inh")}
-        super().__init__(params, initial_state, integrator)
+        super().__init__(params, initial_state, integrator, kinetics)
 
     def substeps(self, dt: float) -> int:
         return 1
@@ -298,7 +301,6 @@ class HH(_Conductance):
     state = {"voltage": _ZERO, "m": _ZERO, "h": _ZERO, "n": _ZERO, "g_exc": _ZERO, "g_inh": _ZERO}
     time_unit = 1e3
     current_unit = hh_math.PA
-    conductance_unit = hh_math.NS
 
     def substeps(self, dt):
         return hh_math.substeps(dt * self.time_unit)
@@ -332,7 +334,6 @@ class Izhikevich(NumericsNeurons):
 
     state = {"voltage": _ZERO, "u": _ZERO}
     receptors = ("jumps",)
-    current_unit = izh.PA_PER_A
 
     def stepper(self, dt, J, inputs, state, label):
         coef = izh.IzhikevichCoefficients.from_params(self.params)

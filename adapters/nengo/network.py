@@ -2,13 +2,15 @@
 
 - neuron population -> ``nengo.Ensemble(size, 1, neuron_type, gain, bias)`` used through ``.neurons``,
   with the map of its model family (translation.py; LIF: ExactLIF, gain per ampere, bias = rest and
-  i_offset).
+  i_offset; the numerics families: models.py, gain 1, bias 0), and one :class:`ReceptorInput` per
+  receptor input of its NeuronType.
 - spike source -> ``nengo.Node(SpikeTrainSource)`` replaying the drawn stamps.
 - projection -> one ``nengo.Connection(pre, post.neurons)`` with a :class:`DelayedSparse` transform
   (explicit synapses and delays) and the post model's synapse: :class:`ExpCurrent`,
-  :class:`AlphaCurrent`, or none for voltage jumps.
-- stimuli -> one ``nengo.Node(StimulusCurrent)`` per population, connected with no synapse (amperes,
-  scaled by the ensemble's gain on the way in, like any input to ``.neurons``).
+  :class:`AlphaCurrent`, or none for voltage jumps; onto a numerics family, one
+  ``nengo.Connection(pre, ReceptorInput)`` with no synapse (the NeuronType holds the kinetics).
+- stimuli -> one ``nengo.Node(StimulusCurrent)`` per population, connected with no synapse (in the
+  family's current unit, scaled by the ensemble's gain on the way in, like any input to ``.neurons``).
 - recording -> spike logs, voltage probes and synapse-state probes (recording.py).
 
 Nothing here mutates the instance; the built network is a separate object.

@@ -17,16 +17,21 @@ current ``I_eff`` (A) that moves the membrane exactly as the reference's propaga
 (``P20 I_eff = P21 i + P31 y`` or the voltage jump ``w = P20 I_eff``); the kinetics' rules below are
 that map, per post neuron, and their reverses map nengo's recorded state back to SI.
 
+The families whose reference scheme is in :mod:`snnrun.numerics` (conductance LIF, AdEx, Izhikevich,
+HH) are :class:`NumericsFamily` tables: their NeuronTypes (models.py) take the SI parameters and step
+with the numerics functions, gain 1 and bias 0 make J the stimulus current, and their synaptic input
+arrives at receptor inputs (receptors.py) instead of J.
+
 A new family is a :class:`NeuronFamily` here (its tables and maps) and a NeuronType with its builder in
-neurons.py, registered under the family's ``neuron_type`` name. This module imports only numpy, so
-``snnrun check``/``backends`` never pay for importing nengo.
+neurons.py or models.py, registered under the family's ``neuron_type`` name. This module imports no
+simulator, so ``snnrun check``/``backends`` never pay for importing nengo.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping
 
@@ -110,8 +115,9 @@ class NeuronFamily(ABC):
     translations: Mapping[str, Translation]
     neuron_state: Mapping[str, str]
     synapse_state: Mapping[str, str]
-    #: the values of ``simulation.options.nengo.integrator`` the family honours
+    #: the values of ``simulation.options.nengo.integrator`` the family honours, and what it runs otherwise
     integrators: tuple[str, ...] = ("standard",)
+    scheme: str = "the reference's scheme"
 
     @abstractmethod
     def neurons(self, model: str, params: Mapping[str, np.ndarray], initial: Mapping[str, np.ndarray],
@@ -254,6 +260,7 @@ class LifFamily(NeuronFamily):
     the module docstring)."""
 
     neuron_type = "ExactLIF"
+    scheme = "the exact propagators (ExactLIF)"
     neuron_state = MappingProxyType({"v": "voltage"})
     synapse_state = MappingProxyType({f"i_syn_{r}": r for r in RECEPTORS})
 
@@ -299,19 +306,18 @@ def _si_params(model: str, names: tuple[str, ...]) -> tuple[Rule, ...]:
     return tuple(rename(p, p, _unit_of(params[p].dimension)) for p in names)
 
 
-def _times(name: str, target: str, factor: float, doc: str) -> Rule:
+def _scaled(name: str, target: str, factor: float, doc: str) -> Rule:
     return Rule(target, "1", (name,), forward=lambda x: np.asarray(x, float) * factor,
                 reverse=lambda x: np.asarray(x, float) / factor, doc=doc)
 
 
 @dataclass(frozen=True)
 class NumericsModel:
-    """One model of a numerics family: its receptor ``kinetics`` ("exp", "alpha" or "jumps"), the
-    catalogue parameters its NeuronType reads and the extra NeuronType arguments."""
+    """One model of a numerics family: its receptor ``kinetics`` ("exp", "alpha" or "jumps", the
+    NeuronType's argument) and the catalogue parameters its NeuronType reads."""
 
     kinetics: str
     params: tuple[str, ...]
-    type_args: Mapping[str, object] = field(default_factory=dict)
 
 
 class NumericsFamily(NeuronFamily):
@@ -356,7 +362,7 @@ class NumericsFamily(NeuronFamily):
         return NeuronMap(gain=np.ones(size), bias=np.zeros(size), translation=table, params=params, dt=dt,
                          current_unit=self.current_unit,
                          neuron_args={"params": table.forward(params, dt), "initial_state": state,
-                                      "integrator": integrator, **self.models[model].type_args})
+                                      "integrator": integrator, "kinetics": self.models[model].kinetics})
 
     def parameter_problems(self, params):
         return [] if self._problems is None else self._problems(params)
@@ -377,6 +383,7 @@ _HH_PARAMS = ("gbar_na", "gbar_k", "g_leak", "cm", "v_offset", "e_rev_na", "e_re
 _V = rename("v", "voltage", "V")
 _G_SI = (rename("g_exc", "g_exc", "S"), rename("g_inh", "g_inh", "S"))
 
+
 def _adex_problems(params) -> list[tuple[str, str]]:
     """The reference's limits of the AdEx scheme (delta_t > 0, an exponential that cannot overflow)."""
     return adex_math.parameter_problems(value_bounds(params["delta_t"])[0], value_bounds(params["v_spike"])[1],
@@ -384,21 +391,21 @@ def _adex_problems(params) -> list[tuple[str, str]]:
 
 
 COND_LIF = NumericsFamily("CondLIF", {
-    "lif_cond_exp": NumericsModel("exp", _LIF_PARAMS + _SYN + _REV, {"kinetics": "exp"}),
-    "lif_cond_alpha": NumericsModel("alpha", _LIF_PARAMS + _SYN + _REV, {"kinetics": "alpha"}),
+    "lif_cond_exp": NumericsModel("exp", _LIF_PARAMS + _SYN + _REV),
+    "lif_cond_alpha": NumericsModel("alpha", _LIF_PARAMS + _SYN + _REV),
 }, state=(_V,) + _G_SI)
 ADEX = NumericsFamily("AdEx", {
-    "adex_cond_exp": NumericsModel("exp", _ADEX_PARAMS, {"kinetics": "exp"}),
-    "adex_cond_alpha": NumericsModel("alpha", _ADEX_PARAMS, {"kinetics": "alpha"}),
+    "adex_cond_exp": NumericsModel("exp", _ADEX_PARAMS),
+    "adex_cond_alpha": NumericsModel("alpha", _ADEX_PARAMS),
 }, state=(_V,) + _G_SI + (rename("w", "w", "A"),), problems=_adex_problems)
 IZHIKEVICH = NumericsFamily("Izhikevich", {
     "izhikevich": NumericsModel("jumps", ("a", "b", "c", "d", "i_offset")),
-}, state=(_times("v", "voltage", izh.MV_PER_V, "v in mV"), rename("u", "u", "1")), current_unit=izh.PA_PER_A)
+}, state=(_scaled("v", "voltage", izh.MV_PER_V, "v in mV"), rename("u", "u", "1")), current_unit=izh.PA_PER_A)
 HH = NumericsFamily("HH", {
-    "hh_cond_exp": NumericsModel("exp", _HH_PARAMS, {"kinetics": "exp"}),
-}, state=(_times("v", "voltage", hh.MV, "v in mV"), rename("m", "m", "1"), rename("h", "h", "1"),
-          rename("n", "n", "1"), _times("g_exc", "g_exc", hh.NS, "g_exc in nS"),
-          _times("g_inh", "g_inh", hh.NS, "g_inh in nS")),
+    "hh_cond_exp": NumericsModel("exp", _HH_PARAMS),
+}, state=(_scaled("v", "voltage", hh.MV, "v in mV"), rename("m", "m", "1"), rename("h", "h", "1"),
+          rename("n", "n", "1"), _scaled("g_exc", "g_exc", hh.NS, "g_exc in nS"),
+          _scaled("g_inh", "g_inh", hh.NS, "g_inh in nS")),
     current_unit=hh.PA, conductance_unit=hh.NS)
 
 #: spec model type -> the family that runs it: adding a family is a NeuronFamily and its entries here
