@@ -7,8 +7,9 @@ rounding: measured, every trace of these tests and of the conformance cases of t
 bit for bit. The bounds (1e-12 V, 1e-9 of the largest value of other variables, those of
 test_adapter_nengo.py) leave room for a different summation order of inputs that arrive at one neuron
 in one step, far below anything physical. Every conformance case of these models also runs on nengo
-under the ``exact`` profile (tests/test_conformance.py); the cases below add traces of every
-recordable variable, initial values, forward Euler and the errors.
+under the ``exact`` profile (tests/test_conformance.py: spike steps, expectations from the solve_ivp
+oracle); the tests below add traces of every recordable variable, initial values, forward Euler, COBA
+and the errors.
 """
 
 from __future__ import annotations
@@ -28,18 +29,6 @@ from snnrun.schema.loader import load_spec
 CASES = SPECS / "conformance"
 
 
-@pytest.mark.parametrize("case", ["lif_cond_exp_input_spikes", "lif_cond_alpha_input_spikes",
-                                  "adex_cond_alpha_input_spikes", "izhikevich_currents", "hh_cond_exp_currents"])
-def test_conformance_cases_give_the_reference_spike_steps_and_traces(case):
-    """One case per family and kinetics, in this process: input spikes onto both receptors through
-    delays (exp and alpha conductances, per-neuron i_offset), dc and step currents (Izhikevich, HH's
-    gates recorded)."""
-    ref, ngo, _ = run_both(load_spec(CASES / f"{case}.yaml"))
-    assert sum(ids.size for ids, _ in ref.spikes.values()) >= 5
-    assert_same_spikes(ref, ngo)
-    assert_same_traces(ref, ngo)
-
-
 EVERY_STATE = """
 snnrun: "1.0"
 name: every_state
@@ -47,10 +36,13 @@ simulation: {{duration: 60 ms, dt: {dt} ms}}
 populations:
   src: {{size: 2, model: {{type: spike_array, params: {{spike_times: [[5 ms, 20 ms, 21 ms], [12 ms, 30 ms]]}}}}}}
   lif: {{size: 3, model: {{type: lif_cond_alpha, params: {{tau_refrac: 2 ms}}}},
-         params: {{i_offset: {{values: [0.2, 0.5, 0.8], unit: nA}}, tau_syn_exc: {{values: [1, 2, 3], unit: ms}}}},
+         params: {{i_offset: {{values: [0.5, 0.9, 1.2], unit: nA}}, tau_syn_exc: {{values: [1, 2, 3], unit: ms}}}},
          initial: {{v: {{values: [-60, -55, -52], unit: mV}}, g_exc: 5 nS, g_inh: {{values: [0, 10, 20], unit: nS}}}}}}
+  lifx: {{size: 2, model: {{type: lif_cond_exp, params: {{tau_refrac: 3 ms, i_offset: 1 nA}}}},
+          params: {{tau_syn_inh: {{values: [5, 10], unit: ms}}}}, initial: {{g_inh: 30 nS}}}}
+  adexa: {{size: 2, model: {{type: adex_cond_alpha, params: {{tau_refrac: 0 ms, i_offset: 1.2 nA}}}}}}
   adex: {{size: 2, model: {{type: adex_cond_exp, params: {{tau_refrac: 1 ms}}}},
-          params: {{i_offset: {{values: [0.6, 1.0], unit: nA}}, b: {{values: [0.05, 0.1], unit: nA}}}},
+          params: {{i_offset: {{values: [0.8, 1.5], unit: nA}}, b: {{values: [0.05, 0.1], unit: nA}}}},
           initial: {{w: {{values: [0.0, 0.2], unit: nA}}, g_exc: 20 nS}}}}
   izh: {{size: 2, model: {{type: izhikevich, params: {{i_offset: 0.008 nA}}}},
          params: {{d: {{values: [8, 2]}}}}, initial: {{u: {{values: [-14, -10]}}}}}}
@@ -60,10 +52,15 @@ populations:
 projections:
   {projections}
 stimuli:
-  kick: {{type: step, target: {{population: hh, neurons: [1]}}, times: [10 ms, 40 ms], amplitudes: [0.3 nA, 0 nA]}}
+  kick: {{type: step, target: {{population: hh, neurons: [1]}}, times: [10 ms, 40 ms], amplitudes: [1 nA, 0 nA]}}
   sine: {{type: sine, target: {{population: izh}}, amplitude: 0.002 nA, frequency: 50 Hz}}
 record:
   - {{population: lif, variable: spikes}}
+  - {{population: lifx, variable: spikes}}
+  - {{population: adexa, variable: spikes}}
+  - {{population: lifx, variable: g_inh}}
+  - {{population: adexa, variable: g_exc}}
+  - {{population: adexa, variable: w}}
   - {{population: adex, variable: spikes}}
   - {{population: izh, variable: spikes}}
   - {{population: hh, variable: spikes}}
@@ -85,18 +82,19 @@ record:
 PROJECTIONS = "\n  ".join(
     f"{post}_{r}: {{pre: src, post: {post}, connect: {{rule: all_to_all}}, "
     f"synapse: {{receptor: {r}, weight: {w}, delay: {{distribution: uniform, low: 0.5 ms, high: 2 ms}}}}}}"
-    for post, weights in (("lif", ("8 nS", "20 nS")), ("adex", ("10 nS", "30 nS")), ("izh", ("6 mV", "-4 mV")),
-                          ("hh", ("10 nS", "40 nS")))
+    for post, weights in (("lif", ("8 nS", "20 nS")), ("lifx", ("8 nS", "20 nS")), ("adex", ("10 nS", "30 nS")),
+                          ("adexa", ("10 nS", "30 nS")), ("izh", ("6 mV", "-4 mV")), ("hh", ("10 nS", "40 nS")))
     for r, w in zip(("exc", "inh"), weights))
 
 
 @pytest.mark.parametrize("dt", ["0.1", "0.025"])
 def test_every_recordable_variable_initial_values_stimuli_and_delays(make_spec, dt):
-    """Every recordable state variable of the four families, set initial values (HH's gates, w, the
-    conductances), per-neuron parameters, step and sine stimuli, distributed delays onto both
-    receptors, at two dt (HH: 2 RK4 substeps at 0.1 ms, 1 at 0.025 ms)."""
+    """The six models together, every recordable state variable, set initial values (HH's gates, w,
+    the conductances), per-neuron parameters, step and sine stimuli, distributed delays onto both
+    receptors, at two dt (HH: 2 RK4 substeps at 0.1 ms, 1 at 0.025 ms). Every conformance case of
+    these models runs on nengo too, under the exact profile (tests/test_conformance.py)."""
     ref, ngo, instance = run_both(make_spec(EVERY_STATE.format(dt=dt, projections=PROJECTIONS)))
-    for pop in ("lif", "adex", "izh", "hh"):
+    for pop in ("lif", "lifx", "adex", "adexa", "izh", "hh"):
         assert ref.spikes[pop][0].size >= 1, f"{pop} should fire: the test would compare silence"
     assert ngo.traces[("hh", "m")].values[0].tolist() == [0.1, 0.1]  # t = 0: the set gates
     assert ngo.traces[("lif", "g_inh")].values[0].tolist() == pytest.approx([0.0, 10e-9, 20e-9], abs=1e-18)
