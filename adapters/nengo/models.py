@@ -318,8 +318,12 @@ class HH(_Conductance):
 
         def step_hh(k):
             np.less(v, hh_math.SPIKE_THRESHOLD, out=below)
-            hh_math.hh_step(x, [syn.g] if self.euler else syn.stages(), coef, current(), h_ms, integrator)
-            syn.advance_euler() if self.euler else syn.advance()
+            if self.euler:
+                hh_math.hh_step(x, [syn.g], coef, current(), h_ms, integrator)
+                syn.advance_euler()
+            else:
+                hh_math.hh_step(x, syn.stages(), coef, current(), h_ms, integrator)
+                syn.advance()
             _check_finite(v, k, dt, label)
             syn.receive(exc, inh)
             return upward_crossings(below, v, hh_math.SPIKE_THRESHOLD)
