@@ -1,4 +1,4 @@
-"""Whole-process benchmark of the COBA network: the reference engine against hand-written native
+"""Whole-process benchmark of the COBA network: the reference engine and the nengo adapter against hand-written native
 NEST and Brian2 scripts of the same network, in the same run.
 
 Network: Brette et al. (2007) benchmark 1 ("COBA"), 4000 conductance-based LIF neurons,
@@ -6,7 +6,7 @@ p = 0.02, 1 s at dt 0.1 ms (see coba_nest.py / coba_brian2.py / specs/coba.yaml)
 
 How each command is run, timed and measured: benchmarks/harness.py.
 
-    python benchmarks/bench_coba.py --repeats 3 [--only nest,snnrun-reference] [--json out.json]
+    python benchmarks/bench_coba.py --repeats 3 [--only nest,snnrun-reference,snnrun-nengo] [--json out.json]
 """
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ COMMANDS = {
     "brian2-cython": ([PY, "benchmarks/coba_brian2.py", "--codegen", "cython"], ["benchmarks/coba_brian2.py"]),
     "snnrun-reference": ([str(BIN / "snnrun"), "specs/coba.yaml", "--out", "{out}"],
                          [str(BIN / "snnrun"), "specs/coba.yaml"]),
+    # -- nengo adapter commands --
+    "snnrun-nengo": ([str(BIN / "snnrun"), "specs/coba.yaml", "--backend", "nengo", "--out", "{out}"],
+                     [str(BIN / "snnrun"), "specs/coba.yaml"]),
 }
 
 if __name__ == "__main__":

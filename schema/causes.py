@@ -58,6 +58,10 @@ _BRIAN2_SOURCES = Cause("the drawn stamps are replayed by a SpikeGeneratorGroup 
 _NENGO = Cause("ExactLIF in nengo's normalised units (an affine map of v), its own rounding",
                "rounding: |v - v_reference| <= 2.3e-16 V, identical spike stamps seen on every spec", "nengo",
                "|v - v_reference| <= 2.3e-16 V")
+_NENGO_NUMERICS = Cause("the reference's own numerics functions, stepped by a nengo NeuronType per family",
+                        "none measured: spike stamps and traces bit for bit equal (inputs arriving together are "
+                        "summed in another order)", "nengo",
+                        "Spike stamps and every trace bit for bit equal to the reference's")
 _NENGO_SOURCES = Cause("the drawn stamps are replayed by a SpikeTrainSource process", "none: identical stamps",
                        "nengo", "outputs `1/dt` in nengo step `s` for a stamp `s dt`")
 _NEST = Cause("NEST's grid models (iaf_psc_*) with the same exact propagators and order of operations",
@@ -97,6 +101,7 @@ CAUSES: dict[tuple[str, str], Cause] = {
     **{(b, m): _NIR_TORCH_SOURCES for b in ("norse", "snntorch") for m in SOURCES},
     **{("brian2", m): _BRIAN2 for m in LIF}, **{("brian2", m): _BRIAN2_SOURCES for m in SOURCES},
     **{("nengo", m): _NENGO for m in LIF}, **{("nengo", m): _NENGO_SOURCES for m in SOURCES},
+    **{("nengo", m): _NENGO_NUMERICS for m in NONLINEAR},
     **{("pynn:nest", m): _NEST for m in LIF}, **{("pynn:nest", m): _NEST_SOURCES for m in SOURCES},
     ("pynn:brian2", "lif_curr_exp"): _PYNN_BRIAN2, ("pynn:brian2", "lif_curr_delta"): _PYNN_BRIAN2,
     ("pynn:brian2", "lif_curr_alpha"): _PYNN_BRIAN2_ALPHA,

@@ -19,17 +19,12 @@ from ...schema.errors import BackendError
 from ..base import Adapter, Capabilities, RunOutput, Trace
 from .translation import FAMILIES, TRANSLATIONS
 
-_NOT_YET_REASON = "not implemented on nengo yet"
-#: catalogue models without a family here yet, each declared (a model added to the catalogue must be too)
-_NOT_YET = ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
-
 CAPABILITIES = Capabilities(
     models=frozenset(TRANSLATIONS),
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(rule.source for rule in TRANSLATIONS[m].state) for m in FAMILIES},
     heterogeneous_delays=True,
     reasons={
-        **{m: _NOT_YET_REASON for m in _NOT_YET},
         "plasticity:stdp": "not implemented: nengo has no pair-based STDP rule with snnrun's semantics; "
                            "it needs a custom nengo LearningRule on the DelayedSparse weights",
         "short_term:tsodyks_markram": "not implemented: needs a custom nengo Synapse with per-synapse "
@@ -59,9 +54,27 @@ class NengoAdapter(Adapter):
         return {k: v for k, v in {"nengo": _version("nengo"), "numpy": _version("numpy"),
                                   "scipy": _version("scipy")}.items() if v}
 
+    def check(self, spec):
+        """The capabilities' check, plus: ``integrator: euler`` on a family that takes only its own
+        scheme (the current-based LIF's exact propagators), and AdEx parameters the scheme cannot run."""
+        problems = super().check(spec)
+        integrator = self.options(spec).get("integrator", "standard")
+        for name, pop in spec.populations.items():
+            family = FAMILIES.get(pop.model.type)
+            if family is None:
+                continue
+            if integrator not in family.integrators:
+                problems.append(spec.problem(("simulation", "options", self.name, "integrator"),
+                                             f"integrator {integrator}: {pop.model.type} (population {name}) "
+                                             f"takes only {family.scheme} on nengo"))
+            problems += [spec.problem(spec.parameter_path(name, param), message)
+                         for param, message in family.parameter_problems(pop.model.params)]
+        return problems
+
     def run(self, instance, progress=None) -> RunOutput:
         try:
             import nengo
+            from .models import UnstableIntegration
             from .network import BuildCursor, build_network
         except ImportError as exc:
             raise BackendError("nengo", f"nengo cannot be imported ({exc}); install snnrun[nengo]") from exc
@@ -79,7 +92,9 @@ class NengoAdapter(Adapter):
                 # bit, for about 8 us per CUBA step
                 sim = nengo.Simulator(built.network, dt=instance.dt, progress_bar=False, optimize=False)
                 t1 = time.perf_counter()
-                with sim:
+                # as the reference engine: a state gone non-finite is reported (UnstableIntegration), not
+                # warned about step by step
+                with sim, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     done = 0
                     while done < instance.n_steps:
                         chunk = min(self.progress_every, instance.n_steps - done)
@@ -89,6 +104,8 @@ class NengoAdapter(Adapter):
                             progress(done, instance.n_steps)
                     t2 = time.perf_counter()
                     spikes, traces = self._collect(instance, built, sim)
+        except UnstableIntegration as exc:
+            raise BackendError("nengo", str(exc), ("populations", exc.population)) from exc
         except nengo.exceptions.NengoException as exc:
             raise BackendError("nengo", f"{type(exc).__name__}: {exc}", where.path) from exc
         except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:

@@ -2,13 +2,15 @@
 
 - neuron population -> ``nengo.Ensemble(size, 1, neuron_type, gain, bias)`` used through ``.neurons``,
   with the map of its model family (translation.py; LIF: ExactLIF, gain per ampere, bias = rest and
-  i_offset).
+  i_offset; the numerics families: models.py, gain 1, bias 0), and one :class:`ReceptorInput` per
+  receptor input of its NeuronType.
 - spike source -> ``nengo.Node(SpikeTrainSource)`` replaying the drawn stamps.
 - projection -> one ``nengo.Connection(pre, post.neurons)`` with a :class:`DelayedSparse` transform
   (explicit synapses and delays) and the post model's synapse: :class:`ExpCurrent`,
-  :class:`AlphaCurrent`, or none for voltage jumps.
-- stimuli -> one ``nengo.Node(StimulusCurrent)`` per population, connected with no synapse (amperes,
-  scaled by the ensemble's gain on the way in, like any input to ``.neurons``).
+  :class:`AlphaCurrent`, or none for voltage jumps; onto a numerics family, one
+  ``nengo.Connection(pre, ReceptorInput)`` with no synapse (the NeuronType holds the kinetics).
+- stimuli -> one ``nengo.Node(StimulusCurrent)`` per population, connected with no synapse (in the
+  family's current unit, scaled by the ensemble's gain on the way in, like any input to ``.neurons``).
 - recording -> spike logs, voltage probes and synapse-state probes (recording.py).
 
 Nothing here mutates the instance; the built network is a separate object.
@@ -23,6 +25,7 @@ import numpy as np
 
 from . import translation as tr
 from .neurons import NEURON_TYPES
+from .receptors import ReceptorInput
 from .processes import InitialCurrent, SpikeTrainSource, StimulusCurrent, stimulus_events
 from .recording import SpikeLog, SynapseStateProbe, sample_every
 from .synapses import AlphaCurrent, ExpCurrent
@@ -62,7 +65,9 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
     dt, n_steps = instance.dt, instance.n_steps
     pops = instance.populations
     net = nengo.Network(label=instance.name, seed=instance.seed)
+    integrator = instance.backend_options("nengo").get("integrator", "standard")
     outputs, ensembles, maps, syn_maps = {}, {}, {}, {}
+    receptors: dict[tuple[str, str], ReceptorInput] = {}  # (population, receptor input) -> its node
     connections: dict[tuple[str, str], list] = {}  # (post population, receptor) -> [(conn, synapse map)]
     with net:
         for name, pop in pops.items():
@@ -72,12 +77,14 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
                                            size_out=pop.size, label=name)
                 continue
             family = tr.FAMILIES[pop.type]
-            m = family.neurons(pop.type, pop.params, pop.initial, dt)
+            m = family.neurons(pop.type, pop.params, pop.initial, dt, integrator)
             maps[name] = m
-            ens = nengo.Ensemble(pop.size, 1, label=name, gain=m.gain, bias=m.bias,
-                                 neuron_type=NEURON_TYPES[family.neuron_type](**m.neuron_args))
+            neuron_type = NEURON_TYPES[family.neuron_type](**m.neuron_args)
+            ens = nengo.Ensemble(pop.size, 1, label=name, gain=m.gain, bias=m.bias, neuron_type=neuron_type)
             ensembles[name] = ens
             outputs[name] = ens.neurons
+            for receptor in getattr(neuron_type, "receptors", ()):
+                receptors[(name, receptor)] = ReceptorInput(ens, receptor)
 
         for name, proj in instance.projections.items():
             where.path = ("projections", name)
@@ -91,8 +98,10 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
             weight = proj.weight * np.broadcast_to(smap.weight_scale, post.size)[proj.post]
             transform = DelayedSparse((post.size, pops[proj.pre_population].size), proj.pre, proj.post,
                                       weight, proj.delay_steps)
-            conn = nengo.Connection(outputs[proj.pre_population], ensembles[proj.post_population].neurons,
-                                    transform=transform, synapse=_synapse(smap, dt, post.size), label=name)
+            target = (receptors[(proj.post_population, smap.channel)] if smap.kind == "receptor"
+                      else ensembles[proj.post_population].neurons)
+            conn = nengo.Connection(outputs[proj.pre_population], target, transform=transform,
+                                    synapse=_synapse(smap, dt, post.size), label=name)
             connections.setdefault(key, []).append((conn, smap))
 
         decaying = _initial_currents(instance, ensembles, syn_maps, dt, where)
@@ -101,7 +110,8 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
             stims = [s for s in instance.stimuli.values() if s.population == name]
             if stims:
                 where.path = ("stimuli", stims[0].name)
-                node = nengo.Node(StimulusCurrent(stimulus_events(stims, n_steps), dt, ens.n_neurons),
+                events = stimulus_events(stims, n_steps, maps[name].current_unit)
+                node = nengo.Node(StimulusCurrent(events, dt, ens.n_neurons),
                                   size_out=ens.n_neurons, label=f"{name}.stimuli")
                 nengo.Connection(node, ens.neurons, synapse=None)
 
@@ -129,7 +139,9 @@ def _synapse(smap: tr.SynapseMap, dt: float, size: int):
         return ExpCurrent(smap.decay, dt, size)
     if smap.kind == "alpha":
         return AlphaCurrent(smap.decay, smap.hp, smap.c_i, smap.c_y, dt, size)
-    return None  # delta: the jump is the transform's output, added in the step it arrives
+    # delta: the jump is the transform's output, added in the step it arrives; receptor: the NeuronType
+    # holds the kinetics and reads the arrivals in the step they arrive
+    return None
 
 
 def _initial_currents(instance, ensembles, syn_maps, dt, where) -> dict:

@@ -24,6 +24,8 @@ from nengo.dists import Choice
 from nengo.neurons import NeuronType
 from nengo.params import NdarrayParam
 
+from .models import NEURON_TYPES as NUMERICS_NEURON_TYPES
+
 
 class ExactLIF(NeuronType):
     """LIF with exact propagator integration and an integer refractory clamp.
@@ -117,5 +119,6 @@ def build_exact_lif(model, neuron_type, neurons):
                              model.step, tag=f"{neurons}.ExactLIF"))
 
 
-#: NeuronType of each model family, by the family's ``neuron_type`` name (translation.py)
-NEURON_TYPES = {"ExactLIF": ExactLIF}
+#: NeuronType of each model family, by the family's ``neuron_type`` name (translation.py); the families
+#: stepped with snnrun.numerics are in models.py
+NEURON_TYPES = {"ExactLIF": ExactLIF, **NUMERICS_NEURON_TYPES}

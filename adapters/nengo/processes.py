@@ -12,6 +12,8 @@ import numpy as np
 from nengo.exceptions import BuildError
 from nengo.processes import Process
 
+from ...numerics.schedules import stimulus_schedule
+
 
 class _FixedProcess(Process):
     """A Process made for one dt and one instance; identity equality (each node owns its state)."""
@@ -23,6 +25,11 @@ class _FixedProcess(Process):
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        # nengo names the signals it builds for a process by its repr; FrozenObject's repr prints every
+        # argument, which for a stimulus of 1000 per-neuron noise groups took 48 s of building
+        return f"{type(self).__name__}(size={self.size}, dt={self.dt})"
 
     def _check(self, shape_out, dt):
         if abs(dt - self.dt) > 1e-12 * self.dt or shape_out != (self.size,):
@@ -64,14 +71,15 @@ class SpikeTrainSource(_FixedProcess):
 
 
 class StimulusCurrent(_FixedProcess):
-    """Sum of the population's piecewise-constant stimuli (A, per neuron of the population).
+    """Sum of the population's piecewise-constant stimuli (per neuron of the population, in the
+    NeuronType's current unit: A, or pA for Izhikevich and HH).
 
-    ``events``: step k -> list of (neuron indices, amplitude change), as the reference engine applies
-    them (changes accumulate in the same order, so the currents are the same floats). In nengo step n
-    the output is the current of step k = n - 1.
+    ``events``: step k -> (neuron indices, current changes), the reference engine's schedule
+    (:func:`stimulus_events`), applied as it applies it (``np.add.at`` in schedule order), so the
+    currents are the same floats. In nengo step n the output is the current of step k = n - 1.
     """
 
-    def __init__(self, events: dict[int, list[tuple[np.ndarray, float]]], dt: float, size: int):
+    def __init__(self, events: dict[int, tuple[np.ndarray, np.ndarray]], dt: float, size: int):
         super().__init__(dt, size)
         self.events = events
 
@@ -81,11 +89,9 @@ class StimulusCurrent(_FixedProcess):
         events = self.events
 
         def step_stimulus(t):
-            k = int(round(t / dt)) - 1
-            changes = events.get(k)
-            if changes:
-                for neurons, delta in changes:
-                    current[neurons] += delta
+            change = events.get(int(round(t / dt)) - 1)
+            if change is not None:
+                np.add.at(current, change[0], change[1])
             return current
 
         return step_stimulus
@@ -114,13 +120,10 @@ class InitialCurrent(_FixedProcess):
         return step_initial_current
 
 
-def stimulus_events(stimuli, n_steps: int) -> dict[int, list[tuple[np.ndarray, float]]]:
-    """Changes by step of the instance's stimuli on one population (the reference engine's rule)."""
-    events: dict[int, list[tuple[np.ndarray, float]]] = {}
-    for stim in stimuli:
-        previous = 0.0
-        for step, amp in zip(stim.change_steps, stim.amplitudes):
-            if step < n_steps and amp != previous:
-                events.setdefault(int(max(step, 0)), []).append((stim.neurons, float(amp - previous)))
-            previous = amp
-    return events
+def stimulus_events(stimuli, n_steps: int, unit: float = 1.0) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Changes by step of the instance's stimuli on one population: the reference engine's schedule
+    (:func:`snnrun.numerics.schedules.stimulus_schedule`), the changes in ``unit`` per ampere (scaled
+    before they accumulate, as the reference engine scales them)."""
+    schedule = stimulus_schedule([(s.neurons, s.change_steps, s.amplitudes) for s in stimuli], n_steps)
+    return {step: (neurons, deltas * unit if unit != 1.0 else deltas)
+            for step, (neurons, deltas) in schedule.by_step().items()}

@@ -17,23 +17,35 @@ current ``I_eff`` (A) that moves the membrane exactly as the reference's propaga
 (``P20 I_eff = P21 i + P31 y`` or the voltage jump ``w = P20 I_eff``); the kinetics' rules below are
 that map, per post neuron, and their reverses map nengo's recorded state back to SI.
 
+The families whose reference scheme is in :mod:`snnrun.numerics` (conductance LIF, AdEx, Izhikevich,
+HH) are :class:`NumericsFamily` tables: their NeuronTypes (models.py) take the SI parameters and step
+with the numerics functions, gain 1 and bias 0 make J the stimulus current, and their synaptic input
+arrives at receptor inputs (receptors.py) instead of J.
+
 A new family is a :class:`NeuronFamily` here (its tables and maps) and a NeuronType with its builder in
-neurons.py, registered under the family's ``neuron_type`` name. This module imports only numpy, so
-``snnrun check``/``backends`` never pay for importing nengo.
+neurons.py or models.py, registered under the family's ``neuron_type`` name. This module imports no
+simulator, so ``snnrun check``/``backends`` never pay for importing nengo.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping
 
 import numpy as np
 
+from ...numerics import adex as adex_math
+from ...numerics import hh
+from ...numerics import izhikevich as izh
+from ...numerics import kinetics as kin
 from ...numerics import propagators as prop
+from ...numerics.initial import derived_initial
+from ...schema import catalogue as cat
 from ...schema.units import Dimension
+from ...schema.values import value_bounds
 from ..translation import Rule, Translation, Units, Weight, drawn_sources, rename
 
 E = math.e
@@ -42,9 +54,12 @@ UNITS = Units("nengo", MappingProxyType({
     "s": (1.0, Dimension.TIME),
     "V": (1.0, Dimension.VOLTAGE),
     "A": (1.0, Dimension.CURRENT),
+    "F": (1.0, Dimension.CAPACITANCE),
+    "S": (1.0, Dimension.CONDUCTANCE),
     "1": (1.0, Dimension.DIMENSIONLESS),
     "1/A": (1.0, None),  # an Ensemble's gain: J per ampere
     "A/s": (1.0, None),  # the alpha kernel's drive
+    "S/s": (1.0, None),  # the alpha conductance's drive
     "steps": (1.0, None),  # whole steps of the simulator's dt
 }))
 
@@ -60,6 +75,7 @@ class NeuronMap:
     translation: Translation
     params: Mapping[str, np.ndarray]  # SI, per neuron
     dt: float
+    current_unit: float = 1.0  # the NeuronType's current unit per ampere: stimuli enter J in it
 
     def to_si(self, variable: str, samples: np.ndarray, neurons: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Reverse map: samples of ``variable``'s neuron-type state for ``neurons`` -> SI."""
@@ -77,8 +93,9 @@ class SynapseMap:
     state back to the physical synaptic current (A).
     """
 
-    kind: str  # "exp", "alpha" or "delta": the nengo Synapse network.py builds
+    kind: str  # "exp", "alpha", "delta" (into J, no synapse) or "receptor" (into a receptor input)
     weight_scale: np.ndarray
+    channel: str = ""  # receptor: the NeuronType's receptor input the arrivals are added to
     decay: np.ndarray | None = None
     c_i: np.ndarray | None = None  # alpha: effective current per ampere of i
     c_y: np.ndarray | None = None  # alpha: effective current per A/s of drive y
@@ -98,15 +115,23 @@ class NeuronFamily(ABC):
     translations: Mapping[str, Translation]
     neuron_state: Mapping[str, str]
     synapse_state: Mapping[str, str]
+    #: the values of ``simulation.options.nengo.integrator`` the family honours, and what it runs otherwise
+    integrators: tuple[str, ...] = ("standard",)
+    scheme: str = "the reference's scheme"
 
     @abstractmethod
     def neurons(self, model: str, params: Mapping[str, np.ndarray], initial: Mapping[str, np.ndarray],
-                dt: float) -> NeuronMap:
+                dt: float, integrator: str = "standard") -> NeuronMap:
         """The Ensemble and NeuronType quantities of one population (SI params and initial values)."""
 
     @abstractmethod
     def synapse(self, model: str, receptor: str, params: Mapping[str, np.ndarray], dt: float) -> SynapseMap:
         """How weights onto ``receptor`` of one population reach it."""
+
+    def parameter_problems(self, params: Mapping) -> list[tuple[str, str]]:
+        """(parameter, message) for every parameter value (the typed spec's ValueSpecs) the family's
+        scheme cannot run; ``snnrun check`` reports each at the parameter's path. Default: none."""
+        return []
 
 
 # -- the LIF family ---------------------------------------------------------------------------------------
@@ -235,6 +260,7 @@ class LifFamily(NeuronFamily):
     the module docstring)."""
 
     neuron_type = "ExactLIF"
+    scheme = "the exact propagators (ExactLIF)"
     neuron_state = MappingProxyType({"v": "voltage"})
     synapse_state = MappingProxyType({f"i_syn_{r}": r for r in RECEPTORS})
 
@@ -248,7 +274,7 @@ class LifFamily(NeuronFamily):
                 weights=MappingProxyType({r: kin.weight(r) for r in RECEPTORS}))
             for model, kin in self.kinetics.items()})
 
-    def neurons(self, model, params, initial, dt) -> NeuronMap:
+    def neurons(self, model, params, initial, dt, integrator="standard") -> NeuronMap:
         table = self.translations[model]
         out = table.forward(params, dt, targets=[rule.target for rule in _LIF_MEMBRANE])
         x0 = table.state_forward("v", initial["v"], params, dt)[1]
@@ -264,8 +290,127 @@ class LifFamily(NeuronFamily):
 
 LIF = LifFamily({"lif_curr_exp": EXP, "lif_curr_alpha": ALPHA, "lif_curr_delta": DELTA})
 
+
+# -- the families stepped with snnrun.numerics (models.py) ---------------------------------------------------
+# Their NeuronTypes take the catalogue's parameters in SI and convert them as the reference engine does
+# (numerics' coefficient classes), so the parameter rules are renames; gain is 1 and bias 0, so J is the
+# stimulus current itself (in the family's current unit). State rules scale into the units of the
+# model's arithmetic by the same multiplications as the reference (HH: mV and nS, Izhikevich: mV) and
+# back by the same divisions, so initial values and recorded traces are the reference's floats.
+def _unit_of(dimension: Dimension) -> str:
+    return next(u for u, (scale, d) in UNITS.table.items() if d == dimension and scale == 1.0)
+
+
+def _si_params(model: str, names: tuple[str, ...]) -> tuple[Rule, ...]:
+    params = cat.MODELS[model].params
+    return tuple(rename(p, p, _unit_of(params[p].dimension)) for p in names)
+
+
+def _scaled(name: str, target: str, factor: float, doc: str) -> Rule:
+    return Rule(target, "1", (name,), forward=lambda x: np.asarray(x, float) * factor,
+                reverse=lambda x: np.asarray(x, float) / factor, doc=doc)
+
+
+@dataclass(frozen=True)
+class NumericsModel:
+    """One model of a numerics family: its receptor ``kinetics`` ("exp", "alpha" or "jumps", the
+    NeuronType's argument) and the catalogue parameters its NeuronType reads."""
+
+    kinetics: str
+    params: tuple[str, ...]
+
+
+class NumericsFamily(NeuronFamily):
+    """A family whose NeuronType (models.py) steps with snnrun.numerics. ``state`` are its state rules
+    (spec variable -> NeuronType state attribute), ``current_unit`` and ``conductance_unit`` the units of
+    its arithmetic per ampere and per siemens; honours ``integrator: euler``."""
+
+    synapse_state = MappingProxyType({})
+    integrators = ("standard", "euler")
+
+    def __init__(self, neuron_type: str, models: Mapping[str, NumericsModel], state: tuple[Rule, ...],
+                 current_unit: float = 1.0, conductance_unit: float = 1.0,
+                 problems: Callable[[Mapping], list[tuple[str, str]]] | None = None):
+        self.neuron_type = neuron_type
+        self._problems = problems
+        self.models = MappingProxyType(dict(models))
+        self.current_unit = current_unit
+        self.neuron_state = MappingProxyType({rule.source: rule.target for rule in state})
+        self.translations = MappingProxyType({
+            model: Translation(model, f"{neuron_type} + {m.kinetics}", UNITS, params=_si_params(model, m.params),
+                               state=state, weights=MappingProxyType({r: self._weight(m.kinetics, r, conductance_unit)
+                                                                      for r in RECEPTORS}))
+            for model, m in self.models.items()})
+
+    @staticmethod
+    def _weight(kinetics: str, receptor: str, unit: float) -> Weight:
+        if kinetics == "jumps":
+            return Weight("jumps", "V", factor=lambda: izh.MV_PER_V, doc="w (V) in mV: a jump of v")
+        if kinetics == "alpha":
+            return Weight(f"y_{receptor}", "S/s", (_tau(receptor),), factor=lambda tau: kin.alpha_scale(tau) * unit,
+                          doc="w e / tau_syn: the drive of a conductance peaking at w")
+        if unit == 1.0:
+            return Weight(f"g_{receptor}", "S", doc="w added to the conductance")
+        return Weight(f"g_{receptor}", "S", factor=lambda: unit, doc="w added to the conductance, in nS")
+
+    def neurons(self, model, params, initial, dt, integrator="standard") -> NeuronMap:
+        table = self.translations[model]
+        initial = {**derived_initial(model, params, initial), **initial}
+        state = {rule.target: table.state_forward(rule.source, initial[rule.source], params, dt)[1]
+                 for rule in table.state if rule.source in initial}
+        size = len(initial["v"])
+        return NeuronMap(gain=np.ones(size), bias=np.zeros(size), translation=table, params=params, dt=dt,
+                         current_unit=self.current_unit,
+                         neuron_args={"params": table.forward(params, dt), "initial_state": state,
+                                      "integrator": integrator, "kinetics": self.models[model].kinetics})
+
+    def parameter_problems(self, params):
+        return [] if self._problems is None else self._problems(params)
+
+    def synapse(self, model, receptor, params, dt) -> SynapseMap:
+        weight = self.translations[model].weights[receptor]
+        scale = weight.factors({**params, "dt": dt})
+        channel = "jumps" if self.models[model].kinetics == "jumps" else receptor
+        return SynapseMap("receptor", weight_scale=1.0 if scale is None else scale, channel=channel)
+
+
+_LIF_PARAMS = ("cm", "tau_m", "v_rest", "v_thresh", "v_reset", "tau_refrac", "i_offset")
+_SYN = ("tau_syn_exc", "tau_syn_inh")
+_REV = ("e_rev_exc", "e_rev_inh")
+_ADEX_PARAMS = _LIF_PARAMS + _SYN + _REV + ("v_spike", "a", "b", "delta_t", "tau_w")
+_HH_PARAMS = ("gbar_na", "gbar_k", "g_leak", "cm", "v_offset", "e_rev_na", "e_rev_k", "e_rev_leak") + _REV + _SYN \
+    + ("i_offset",)
+_V = rename("v", "voltage", "V")
+_G_SI = (rename("g_exc", "g_exc", "S"), rename("g_inh", "g_inh", "S"))
+
+
+def _adex_problems(params) -> list[tuple[str, str]]:
+    """The reference's limits of the AdEx scheme (delta_t > 0, an exponential that cannot overflow)."""
+    return adex_math.parameter_problems(value_bounds(params["delta_t"])[0], value_bounds(params["v_spike"])[1],
+                                        value_bounds(params["v_thresh"])[0])
+
+
+COND_LIF = NumericsFamily("CondLIF", {
+    "lif_cond_exp": NumericsModel("exp", _LIF_PARAMS + _SYN + _REV),
+    "lif_cond_alpha": NumericsModel("alpha", _LIF_PARAMS + _SYN + _REV),
+}, state=(_V,) + _G_SI)
+ADEX = NumericsFamily("AdEx", {
+    "adex_cond_exp": NumericsModel("exp", _ADEX_PARAMS),
+    "adex_cond_alpha": NumericsModel("alpha", _ADEX_PARAMS),
+}, state=(_V,) + _G_SI + (rename("w", "w", "A"),), problems=_adex_problems)
+IZHIKEVICH = NumericsFamily("Izhikevich", {
+    "izhikevich": NumericsModel("jumps", ("a", "b", "c", "d", "i_offset")),
+}, state=(_scaled("v", "voltage", izh.MV_PER_V, "v in mV"), rename("u", "u", "1")), current_unit=izh.PA_PER_A)
+HH = NumericsFamily("HH", {
+    "hh_cond_exp": NumericsModel("exp", _HH_PARAMS),
+}, state=(_scaled("v", "voltage", hh.MV, "v in mV"), rename("m", "m", "1"), rename("h", "h", "1"),
+          rename("n", "n", "1"), _scaled("g_exc", "g_exc", hh.NS, "g_exc in nS"),
+          _scaled("g_inh", "g_inh", hh.NS, "g_inh in nS")),
+    current_unit=hh.PA, conductance_unit=hh.NS)
+
 #: spec model type -> the family that runs it: adding a family is a NeuronFamily and its entries here
-FAMILIES: Mapping[str, NeuronFamily] = MappingProxyType({m: LIF for m in LIF.translations})
+FAMILIES: Mapping[str, NeuronFamily] = MappingProxyType({
+    m: family for family in (LIF, COND_LIF, ADEX, IZHIKEVICH, HH) for m in family.translations})
 
 #: spec model type -> translation table (neuron models and the replayed spike sources)
 TRANSLATIONS: Mapping[str, Translation] = MappingProxyType({
