@@ -67,8 +67,13 @@ def _samples(traces, exp: Expectation, dt: float):
 
 
 def _final_weights(final_weights, exp: Expectation):
-    """Final weights of ``exp.synapses`` (all when None), from a WeightTrace or a results DataFrame."""
-    found = (final_weights or {}).get(exp.projection)
+    """Final weights of ``exp.synapses`` (all when None), from RunOutput.final_weights (projection ->
+    WeightTrace) or Results.final_weights (a DataFrame)."""
+    if hasattr(final_weights, "columns"):  # Results.final_weights: every projection in one table
+        found = final_weights[final_weights["projection"] == exp.projection]
+        found = found if len(found) else None
+    else:
+        found = (final_weights or {}).get(exp.projection)
     if found is None:
         return None
     if hasattr(found, "synapses"):
@@ -147,8 +152,16 @@ def evaluate(spec: Spec, spikes, backend: str, traces=None, final_weights=None) 
         if exp.between is not None:
             low, high = exp.between
             arr = np.asarray(value, float)
-            passed = bool(np.all(arr >= low - slack) and np.all(arr <= high + slack))
-            shown = f"{_show(value, dim)} {'within' if passed else 'not within'} [{_show(low, dim)}, {_show(high, dim)}]"
+            outside = (arr < low - slack) | (arr > high + slack)
+            passed = not outside.any()
+            bounds = f"[{_show(low, dim)}, {_show(high, dim)}]"
+            if arr.ndim == 0:
+                shown = f"{_show(value, dim)} {'within' if passed else 'not within'} {bounds}"
+            elif passed:
+                shown = f"all {arr.size} values within {bounds}"
+            else:
+                shown = (f"{int(outside.sum())} of {arr.size} values not within {bounds}, the first at position "
+                         f"{int(np.flatnonzero(outside)[0])}: {_show(arr[outside][:5], dim)}")
         elif isinstance(exp.equals, tuple):
             expected = np.asarray(exp.equals, float)
             got = np.asarray(value, float)
