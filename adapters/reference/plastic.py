@@ -38,14 +38,16 @@ def is_plastic(proj) -> bool:
     return proj.plasticity is not None or proj.short_term is not None
 
 
-def _ranges(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The concatenated index ranges ``indptr[r]:indptr[r + 1]`` of ``rows``, without a Python loop."""
+def _rows(indptr: np.ndarray, rows: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """``items`` of the concatenated ranges ``indptr[r]:indptr[r + 1]`` of ``rows``, without a Python loop
+    (one row, the usual case of a step: a slice, no copy)."""
+    if rows.size == 1:
+        r = int(rows[0])
+        return items[indptr[r]:indptr[r + 1]]
     starts, ends = indptr[rows], indptr[rows + 1]
     counts = ends - starts
     total = int(counts.sum())
-    if rows.size == 1:
-        return np.arange(starts[0], ends[0])
-    return np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(total)
+    return items[np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(total)]
 
 
 def _uniform(values: np.ndarray):
@@ -81,78 +83,88 @@ class _Schedule:
 
 
 class PlasticDelivery:
-    """The synapses of one projection with ``plasticity`` (STDP) and/or ``short_term`` (Tsodyks-Markram),
-    delivered into one target group's ring buffer ``ring`` (``ring[slot, channel, neuron]``).
+    """The synapses of the projections from one pre population into one target group that share one
+    rule pair (``plasticity`` STDP and/or ``short_term`` Tsodyks-Markram), delivered into that group's
+    ring buffer ``ring[slot, channel, neuron]``.
 
-    ``flat_target`` (channel * group size + post index in the group) and ``scale`` (spec weight -> what
-    the group receives, scalar or per synapse) come from the group's ``weight_scale``. Internally the
-    synapses are sorted by pre neuron; ``synapse[i]`` is the drawn index of internal synapse ``i``.
+    ``parts``: per projection, ``(proj, flat_target, scale, post)`` with ``flat_target`` = channel *
+    group size + post neuron in the group, ``scale`` the group's factor from a spec weight to what it
+    receives (scalar or per synapse), ``post`` the post neurons' indices in the group. Internally the
+    synapses are sorted by pre neuron; ``segments[projection]`` is where a projection's drawn synapses
+    start in the concatenation of the parts, and ``position`` maps that to the internal order.
+
+    The per-synapse state is one array ``state[synapse, field]`` (fields: :data:`FIELDS`), a synapse's
+    fields side by side, so an event gathers and scatters its synapses' state once, row by row.
     """
 
-    def __init__(self, proj, n_pre: int, n_post: int, flat_target: np.ndarray, scale, ring: np.ndarray,
-                 dt: float):
-        pre = np.asarray(proj.pre, np.int64)
+    FIELDS = ("w", "a_pre", "a_pre_before", "t_pre", "a_post", "t_post", "x", "u", "t_last")
+
+    def __init__(self, parts: list, n_pre: int, n_post: int, stdp, tm, ring: np.ndarray, dt: float):
+        cat = lambda values, kind=np.int64: np.concatenate([np.asarray(v, kind) for v in values])  # noqa: E731
+        self.segments, start = {}, 0
+        for proj, *_ in parts:
+            self.segments[proj.name] = start
+            start += proj.size
+        pre = cat(p[0].pre for p in parts)
         order = np.argsort(pre, kind="stable")
-        self.name, self.dt = proj.name, dt
-        self.synapse = order
+        self.dt, self.stdp, self.tm = dt, stdp, tm
+        self.internal = np.arange(order.size)
         self.position = np.empty_like(order)
-        self.position[order] = np.arange(order.size)
-        self.pre, self.post = pre[order], np.asarray(proj.post, np.int64)[order]
+        self.position[order] = self.internal
+        self.pre, self.post = pre[order], cat(p[3] for p in parts)[order]
         self.n_pre, self.n_post = n_pre, n_post
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.pre, minlength=n_pre))]).astype(np.int64)
-        self.target = np.asarray(flat_target, np.int64)[order]
-        self.scale = scale if np.isscalar(scale) else np.asarray(np.broadcast_to(scale, pre.shape), float)[order]
-        self.w = np.asarray(proj.weight, float)[order].copy()
-        self.delay = np.asarray(proj.delay_steps, np.int64)[order]
+        self.target = cat(p[1] for p in parts)[order]
+        scales = [p[2] for p in parts]
+        if all(np.isscalar(c) for c in scales) and len(set(scales)) == 1:
+            self.scale = scales[0]
+        else:
+            self.scale = cat((np.broadcast_to(c, p[0].pre.shape) for c, p in zip(scales, parts)), float)[order]
+        self.delay = cat(p[0].delay_steps for p in parts)[order]
         self.uniform_delay = _uniform(self.delay)
-        self.ring, self.row_len = ring.reshape(-1), int(np.prod(ring.shape[1:]))
-        self.ring_len = ring.shape[0]
-        horizon = int(self.delay.max()) + 1 if self.delay.size else 1
-        self.stdp = proj.plasticity
-        if self.stdp is not None:
-            self._init_stdp(proj)
-            horizon = max(horizon, int(self.lag.max()) + 2 if self.delay.size else 1)
-        self.tm = proj.short_term
-        if self.tm is not None:
-            self.x = np.ones(self.w.size)
-            self.u = np.full(self.w.size, self.tm.u)
-            self.t_last = np.full(self.w.size, -np.inf)  # stamp (steps) of the last pre spike
+        self.ring, self.row_len, self.ring_len = ring.reshape(-1), int(np.prod(ring.shape[1:])), ring.shape[0]
+        n = order.size
+        # traces in the shifted frame, times in steps; -inf: no spike yet (exp(-inf) = 0); x = 1, u = U
+        self.state = np.zeros((n, len(self.FIELDS)))
+        self.state[:, 0] = cat((p[0].weight for p in parts), float)[order]
+        self.state[:, [3, 5, 8]] = -np.inf
+        self.state[:, 6] = 1.0
+        if tm is not None:
+            self.state[:, 7] = tm.u
+        horizon = int(self.delay.max()) + 1 if n else 1
+        if stdp is not None:
+            self._init_stdp()
+            horizon = max(horizon, int(self.lag.max()) + 2 if n else 1)
         self.pre_due, self.post_due = _Schedule(horizon), _Schedule(horizon)
 
-    def _init_stdp(self, proj) -> None:
+    def _init_stdp(self) -> None:
         rule = self.stdp
         shift = 2.0 * rule.dendritic_delay_fraction * self.delay
         whole = np.abs(shift - np.rint(shift)) < _WHOLE_STEPS
         shift = np.where(whole, np.rint(shift), shift)
         self.lag = np.floor(shift).astype(np.int64)  # L: steps from a post stamp to its processing
-        self.phase = shift - self.lag  # phi in [0, 1): its shifted time within the step
         self.uniform_lag = _uniform(self.lag)
-        if self.uniform_lag is not None and np.all(self.phase == self.phase[0]):
-            self.phase = float(self.phase[0])
+        phase = shift - self.lag  # phi in [0, 1): the shifted time within the step
+        self.phase = float(phase[0]) if phase.size and np.all(phase == phase[0]) else phase
         self.by_post = np.argsort(self.post, kind="stable")  # the transposed index
         self.post_indptr = np.concatenate([[0], np.cumsum(np.bincount(self.post, minlength=self.n_post))]
                                           ).astype(np.int64)
         self.update = StdpUpdate(rule)
         self.nearest = rule.pairing == "nearest"
         self.c_plus, self.c_minus = self.dt / rule.tau_plus, self.dt / rule.tau_minus  # per step
-        n = self.w.size
-        # traces in the shifted frame, times in steps; -inf: no spike yet (exp(-inf) = 0)
-        self.a_pre, self.a_pre_before, self.t_pre = np.zeros(n), np.zeros(n), np.full(n, -np.inf)
-        self.a_post, self.t_post = np.zeros(n), np.full(n, -np.inf)
 
     # -- events ------------------------------------------------------------------------------------
     def deliver(self, k: int, spikes: np.ndarray, ring_flat=None) -> None:
         """The pre neurons ``spikes`` spiked in step ``k``: their synapses are processed at step k + D."""
-        idx = _ranges(self.indptr, spikes)
+        idx = _rows(self.indptr, spikes, self.internal)
         if idx.size:
             self.pre_due.add(k + self.uniform_delay if self.uniform_delay is not None else k + self.delay[idx], idx)
 
     def post_spikes(self, k: int, neurons: np.ndarray) -> None:
-        """The post neurons ``neurons`` (population indices) spiked in step ``k`` (stamp (k + 1) dt)."""
-        idx = self.by_post[_ranges(self.post_indptr, neurons)]
+        """The group's neurons ``neurons`` spiked in step ``k`` (stamp (k + 1) dt)."""
+        idx = _rows(self.post_indptr, neurons, self.by_post)
         if idx.size:
-            lag = self.uniform_lag if self.uniform_lag is not None else self.lag[idx]
-            self.post_due.add(k + 1 + lag, idx)
+            self.post_due.add(k + 1 + (self.uniform_lag if self.uniform_lag is not None else self.lag[idx]), idx)
 
     def begin_step(self, m: int) -> None:
         """Process what is due at the start of step ``m``: post spikes, then pre spikes (module doc)."""
@@ -164,81 +176,91 @@ class PlasticDelivery:
             self._transmit(pres, m)
 
     def _potentiate(self, syn: np.ndarray, m: int) -> None:
-        t = m + (self.phase if np.isscalar(self.phase) else self.phase[syn])
-        t_pre = self.t_pre[syn]
-        k_plus = self.a_pre[syn] * np.exp((t_pre - t) * self.c_plus)
-        same = t_pre == t  # a pre spike at this very time: not paired, the traces before it count
-        if same.any():
-            k_plus = np.where(same, self.a_pre_before[syn], k_plus)
-        self.w[syn] = self.update.potentiate(self.w[syn], k_plus)
-        decayed = 0.0 if self.nearest else self.a_post[syn] * np.exp((self.t_post[syn] - t) * self.c_minus)
-        self.a_post[syn] = decayed + 1.0
-        self.t_post[syn] = t
+        s = self.state[syn]
+        w, a_pre, a_pre_before, t_pre, a_post, t_post = s[:, :6].T
+        uniform = isinstance(self.phase, float)
+        t = m + (self.phase if uniform else self.phase[syn])
+        k_plus = a_pre * np.exp((t_pre - t) * self.c_plus)
+        if not uniform or self.phase == 0.0:  # pre spikes are processed at whole steps: ties only then
+            same = t_pre == t  # a pre spike at this very time: not paired, the traces before it count
+            if same.any():
+                k_plus = np.where(same, a_pre_before, k_plus)
+        s[:, 0] = self.update.potentiate(w, k_plus)
+        s[:, 4] = 1.0 if self.nearest else a_post * np.exp((t_post - t) * self.c_minus) + 1.0
+        s[:, 5] = t
+        self.state[syn] = s
 
     def _transmit(self, syn: np.ndarray, m: int) -> None:
+        s = self.state[syn]
         t = m + 1.0
-        w = self.w[syn]
         if self.stdp is not None:
-            k_minus = self.a_post[syn] * np.exp((self.t_post[syn] - t) * self.c_minus)
-            w = self.update.depress(w, k_minus)
-            self.w[syn] = w
-            before = self.a_pre[syn] * np.exp((self.t_pre[syn] - t) * self.c_plus)
-            self.a_pre_before[syn] = before
-            self.a_pre[syn] = 1.0 if self.nearest else before + 1.0
-            self.t_pre[syn] = t
+            w, a_pre, _, t_pre, a_post, t_post = s[:, :6].T
+            s[:, 0] = self.update.depress(w, a_post * np.exp((t_post - t) * self.c_minus))
+            before = a_pre * np.exp((t_pre - t) * self.c_plus)
+            s[:, 2] = before
+            s[:, 1] = 1.0 if self.nearest else before + 1.0
+            s[:, 3] = t
+        amplitude = s[:, 0]
         if self.tm is not None:
             stamp = t - (self.uniform_delay if self.uniform_delay is not None else self.delay[syn])
-            x, u = tsodyks_markram_release(self.x[syn], self.u[syn], (stamp - self.t_last[syn]) * self.dt,
-                                           self.tm.u, self.tm.tau_rec, self.tm.tau_facil)
-            self.x[syn], self.u[syn], self.t_last[syn] = x, u, stamp
-            w = x * u * w
+            s[:, 6], s[:, 7] = tsodyks_markram_release(s[:, 6], s[:, 7], (stamp - s[:, 8]) * self.dt, self.tm.u,
+                                                       self.tm.tau_rec, self.tm.tau_facil)
+            s[:, 8] = stamp
+            amplitude = s[:, 6] * s[:, 7] * s[:, 0]
+        self.state[syn] = s
         scale = self.scale if np.isscalar(self.scale) else self.scale[syn]
-        np.add.at(self.ring, (m % self.ring_len) * self.row_len + self.target[syn], w * scale)
+        np.add.at(self.ring, (m % self.ring_len) * self.row_len + self.target[syn], amplitude * scale)
 
     # -- reading -----------------------------------------------------------------------------------
-    def weights(self, synapses: np.ndarray) -> np.ndarray:
-        """The weights (SI) of the drawn synapses ``synapses`` now: the weights a pre spike reaching the
-        post neuron at this step's start would carry (semantics.md, "Plasticity")."""
-        return self.w[self.position[synapses]]
+    def weights(self, projection: str, synapses: np.ndarray) -> np.ndarray:
+        """The weights (SI) of the drawn synapses ``synapses`` of ``projection`` now: the weights a pre
+        spike reaching the post neuron at this step's start would carry (semantics.md, "Plasticity")."""
+        return self.state[self.position[self.segments[projection] + synapses], 0]
 
 
 class PlasticSynapses:
     """Every plastic projection of one engine, and the weight recordings.
 
     Built from the instance, the engine's groups (by name), the populations' places in them
-    (``members[pop] = (group, offset, size)``) and the ring buffers. The engine routes pre spikes through
-    :attr:`by_pre` like any delivery, calls :meth:`begin_step` before the groups step, hands every
-    group's spikes to :meth:`post_spikes`, and reads :meth:`recorded` at the end.
+    (``members[pop] = (group, offset, size)``) and the ring buffers. Projections from one pre population
+    into one group with the same rules share one :class:`PlasticDelivery` (as static ones share a
+    CsrDelivery). The engine routes pre spikes through :attr:`by_pre` like any delivery, calls
+    :meth:`begin_step` before the groups step, hands every group's spikes to :meth:`post_spikes`, and
+    reads :meth:`recorded` at the end.
     """
 
     def __init__(self, instance, groups, members, rings):
-        self.deliveries: dict[str, PlasticDelivery] = {}
-        self.by_pre: dict[str, list] = {}
-        self.by_group: dict[str, list] = {}
         self.dt, self.n_steps = instance.dt, instance.n_steps
+        self.projections = instance.projections
+        grouped: dict[tuple, list] = {}
         for proj in instance.projections.values():
             if proj.size == 0 or not is_plastic(proj):
                 continue
             gname, offset, _size = members[proj.post_population]
             group = groups[gname]
-            post = np.asarray(proj.post, np.int64)
-            channel, scale = group.weight_scale(proj.receptor, post + offset)
-            sizes = (instance.populations[proj.pre_population].size, instance.populations[proj.post_population].size)
-            delivery = PlasticDelivery(proj, *sizes, channel * group.n + post + offset, scale, rings[gname], self.dt)
-            self.deliveries[proj.name] = delivery
-            self.by_pre.setdefault(proj.pre_population, []).append((gname, delivery))
-            if proj.plasticity is not None:
-                self.by_group.setdefault(gname, []).append((offset, sizes[1], delivery))
-        self.active = list(self.deliveries.values())
+            post = np.asarray(proj.post, np.int64) + offset
+            channel, scale = group.weight_scale(proj.receptor, post)
+            key = (proj.pre_population, gname, proj.plasticity, proj.short_term)
+            grouped.setdefault(key, []).append((proj, channel * group.n + post, scale, post))
+        self.by_pre: dict[str, list] = {}
+        self.by_group: dict[str, list] = {}
+        self.delivery_of: dict[str, PlasticDelivery] = {}
+        for (pre_pop, gname, stdp, tm), parts in grouped.items():
+            delivery = PlasticDelivery(parts, instance.populations[pre_pop].size, groups[gname].n, stdp, tm,
+                                       rings[gname], self.dt)
+            self.by_pre.setdefault(pre_pop, []).append((gname, delivery))
+            if stdp is not None:
+                self.by_group.setdefault(gname, []).append(delivery)
+            self.delivery_of.update({proj.name: delivery for proj, *_ in parts})
+        self.active = list({id(d): d for d in self.delivery_of.values()}.values())
         self.probes = []
         for rec in instance.recordings:
             if rec.projection is None:
                 continue
-            proj = instance.projections[rec.projection]
-            chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
+            chosen = np.arange(instance.projections[rec.projection].size) if rec.synapses is None else \
+                np.asarray(rec.synapses, np.int64)
             every = int(round((rec.interval or self.dt) / self.dt))
             self.probes.append((rec.projection, chosen, every, []))
-        self.projections = instance.projections
 
     def begin_step(self, k: int) -> None:
         for name, chosen, every, samples in self.probes:
@@ -248,15 +270,12 @@ class PlasticSynapses:
             delivery.begin_step(k)
 
     def post_spikes(self, gname: str, k: int, spikes: np.ndarray) -> None:
-        for offset, size, delivery in self.by_group.get(gname, ()):
-            local = spikes - offset  # the group may hold other populations of the same model
-            local = local[(local >= 0) & (local < size)]
-            if local.size:
-                delivery.post_spikes(k, local)
+        for delivery in self.by_group.get(gname, ()):
+            delivery.post_spikes(k, spikes)
 
     def _weights(self, name: str, chosen: np.ndarray) -> np.ndarray:
-        if name in self.deliveries:
-            return self.deliveries[name].weights(chosen)
+        if name in self.delivery_of:
+            return self.delivery_of[name].weights(name, chosen)
         return np.asarray(self.projections[name].weight, float)[chosen]
 
     def recorded(self) -> tuple[dict[str, WeightTrace], dict[str, WeightTrace]]:
@@ -267,12 +286,12 @@ class PlasticSynapses:
             by_projection.setdefault(name, []).append((chosen, np.arange(len(samples)) * every, samples))
         weights = {name: _merge(parts, self.projections[name], self.dt) for name, parts in by_projection.items()}
         final = {}
-        for name, delivery in self.deliveries.items():
+        for name, delivery in self.delivery_of.items():
             if delivery.stdp is None:
                 continue
             every = np.arange(self.projections[name].size)
             final[name] = _trace(self.projections[name], every, np.array([self.n_steps * self.dt]),
-                                 delivery.weights(every)[None, :])
+                                 delivery.weights(name, every)[None, :])
         return weights, final
 
 
