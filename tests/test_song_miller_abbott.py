@@ -4,7 +4,7 @@ makes 1000 Poisson inputs compete for one conductance LIF neuron, and the weight
 
 The spec's 100 s take about a minute or two here, too long for the suite (benchmarks/song_miller_abbott.py
 runs them: measured, the two outer tenths are the two fullest, 21.5 % and 17.1 % of the weights, against
-10 % each at the start; Brian2's own example gives 28.9 % and 17.4 %). This test runs the first 20 s,
+10 % each at the start; Brian2's own example gives 28.3 % and 17.8 %). This test runs the first 20 s,
 where the competition has visibly begun (measured: the lowest tenth 109 -> 162 weights, the middle six
 tenths 606 -> 526, the highest tenth the second fullest), and checks that, with margins: the lowest
 tenth gained 30 %, the middle six lost 8 %, and the two outer tenths are the two fullest.
