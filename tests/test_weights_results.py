@@ -149,3 +149,17 @@ def test_the_comparison_grades_weights_and_the_report_shows_them(pairs_run):
     assert weights_part.count("<img") == 2  # the histogram and the recorded weights over time
     network = compare_run(pairs_run.run_dir, profile="network").report["weights"]["plastic"]["backends"]
     assert network["pynn:neuron"]["metrics"]["weight_error"]["grade"] == "reported"
+
+
+def test_the_plasticity_benchmark_network_runs_briefly():
+    """specs/cuba_stdp.yaml (10 s in benchmarks/bench_stdp.py) for 0.3 s: both plastic projections from
+    exc share one delivery, and each has its final weights, all within the bounds and some moved."""
+    spec = load_spec(SPECS / "cuba_stdp.yaml", overrides={"simulation.duration": "300 ms"})
+    output = run_reference(spec)
+    rule = spec.projections["ee"].synapse.plasticity
+    assert set(output.final_weights) == {"ee", "ei"}
+    for name, trace in output.final_weights.items():
+        w = trace.values[-1]
+        assert w.size == output.final_weights[name].synapses.size
+        assert rule.w_min <= w.min() and w.max() <= rule.w_max and np.any(w != 16.2e-12), name
+    assert output.weights["ee"].values.shape == (3, 50)  # 0, 100, 200 ms; the first 50 synapses
