@@ -3,7 +3,9 @@ pre spikes of each synapse (rows of a CSR by pre neuron) and on the spikes of it
 transposed index), exactly as schema/semantics.md ("Plasticity", "Short-term plasticity") defines.
 
 Static projections keep :class:`~snnrun.numerics.delivery.CsrDelivery` (and whatever compiled kernel
-replaces it); every projection with a rule gets a :class:`PlasticDelivery` of its own, in numpy.
+replaces it); the projections with rules get :class:`PlasticDelivery` objects of their own, in numpy,
+one per pre population, target group and rule (as static ones share one CsrDelivery per pre population
+and target group).
 
 **The time frame.** A synapse sees its pre spikes at ``t_pre + (1 - f) d`` and its post neuron's at
 ``t_post + f d``. Shifting every event of one synapse by its own constant ``f d`` keeps their order and
