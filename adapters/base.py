@@ -27,7 +27,10 @@ Progress = Callable[[int, int], None]  # (steps done, steps in all)
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can run. Anything absent is unsupported; ``reasons`` says why, per feature key
-    (a model type, stimulus type, connection rule, ``plasticity:stdp``, ``record:weight``...)."""
+    (a model type, stimulus type, connection rule, ``plasticity:stdp``, ``record:weight``...).
+    ``plasticity`` holds the rule features a backend runs (``Stdp.features()``, ``TsodyksMarkram.features()``,
+    and ``stdp+tsodyks_markram`` for both on one synapse); their reasons are keyed ``plasticity:<feature>``
+    and ``short_term:tsodyks_markram``."""
 
     models: frozenset[str]
     stimuli: frozenset[str]
@@ -101,12 +104,29 @@ class Trace:
 
 
 @dataclass
+class WeightTrace:
+    """Weights of synapses of one projection: ``values[i, j]`` (SI: A, S or V) of synapse ``synapses[j]``
+    (its position in the drawn projection, from neuron ``pre[j]`` to ``post[j]``) at ``times[i]`` (s)."""
+
+    times: np.ndarray
+    synapses: np.ndarray
+    pre: np.ndarray
+    post: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
 class RunOutput:
     """What an adapter hands back. ``spikes[population] = (neuron ids int64, times float64 s)``, sorted by
-    time then neuron; ``timings`` in seconds (``build``, ``run``); ``versions`` of the simulator stack."""
+    time then neuron; ``weights[projection]`` the recorded weights (a projection's ``record`` entries
+    together); ``final_weights[projection]`` every synapse of every plastic projection at the end of the
+    run (one time, the duration); ``timings`` in seconds (``build``, ``run``); ``versions`` of the
+    simulator stack."""
 
     spikes: dict[str, tuple[np.ndarray, np.ndarray]]
     traces: dict[tuple[str, str], Trace] = field(default_factory=dict)
+    weights: dict[str, WeightTrace] = field(default_factory=dict)
+    final_weights: dict[str, WeightTrace] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -138,14 +158,7 @@ class Adapter(ABC):
             if proj.connect.rule not in caps.connection_rules:
                 out.append(spec.problem(path + ("connect", "rule"),
                                         f"connection rule {proj.connect.rule}: {caps.reason(proj.connect.rule)}"))
-            if proj.synapse.plasticity is not None:
-                key = f"plasticity:{proj.synapse.plasticity['rule']}"
-                if proj.synapse.plasticity["rule"] not in caps.plasticity:
-                    out.append(spec.problem(path + ("synapse", "plasticity"), f"{key}: {caps.reason(key)}"))
-            if proj.synapse.short_term is not None:
-                key = f"short_term:{proj.synapse.short_term['rule']}"
-                if proj.synapse.short_term["rule"] not in caps.plasticity:
-                    out.append(spec.problem(path + ("synapse", "short_term"), f"{key}: {caps.reason(key)}"))
+            out += _rule_problems(spec, path + ("synapse",), proj.synapse, caps)
         for name, stim in spec.stimuli.items():
             if stim.type not in caps.stimuli:
                 out.append(spec.problem(("stimuli", name, "type"), f"stimulus {stim.type}: {caps.reason(stim.type)}"))
@@ -181,6 +194,24 @@ class Adapter(ABC):
     @abstractmethod
     def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
         """Simulate the drawn instance and return its results in snnrun's conventions."""
+
+
+def _rule_problems(spec: Spec, path, synapse, caps: Capabilities) -> list[Problem]:
+    """The first feature of each of a synapse's rules that ``caps`` lacks (``stdp`` before its variants
+    ``stdp:nearest``, ``stdp:multiplicative``, ``stdp:axonal_delay``), and the two rules together
+    (``stdp+tsodyks_markram``) when both are there and supported apart."""
+    out = []
+    for field_name, prefix in (("plasticity", "plasticity:"), ("short_term", "short_term:")):
+        rule = getattr(synapse, field_name)
+        missing = [f for f in rule.features() if f not in caps.plasticity] if rule is not None else []
+        if missing:
+            key = prefix + missing[0]
+            out.append(spec.problem(path + (field_name,), f"{key}: {caps.reason(key)}"))
+    if synapse.plasticity is not None and synapse.short_term is not None and not out \
+            and "stdp+tsodyks_markram" not in caps.plasticity:
+        key = "plasticity:stdp+tsodyks_markram"
+        out.append(spec.problem(path + ("short_term",), f"{key}: {caps.reason(key)}"))
+    return out
 
 
 def _plain(value):

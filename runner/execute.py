@@ -252,7 +252,7 @@ def _run_here(adapter, instance, reporter):
 
 
 def _manifest(spec: Spec, name: str, output, instance, draw_time: float, run_wall: float) -> dict:
-    checks = evaluate(spec, output.spikes, name)
+    checks = evaluate(spec, output.spikes, name, output.traces, output.final_weights)
     return {
         "backend": name, "status": "ok", "spec_name": spec.name, "spec_hash": spec.spec_hash,
         "spec_version": spec.version, "snnrun_version": _version(), "simulator_versions": output.versions,

@@ -17,7 +17,8 @@ from .numerics.initial import derived_initial
 from .random_streams import stream
 from .stimulus_groups import noise_stream_name, stimulus_groups
 from .schema import catalogue as cat
-from .schema.model import Distribution, Quantity, Recording, Spec, ValueSpec, Values
+from .schema.errors import SpecError
+from .schema.model import Distribution, Quantity, Recording, Spec, Stdp, TsodyksMarkram, ValueSpec, Values
 
 
 @dataclass
@@ -52,8 +53,9 @@ class PopulationInstance:
 @dataclass
 class ProjectionInstance:
     """Explicit synapses: ``pre``/``post`` int64 indices, ``weight`` float64 (A, S or V by ``kind``),
-    ``delay_steps`` int64 >= 1 (the delay is ``delay_steps * dt`` seconds). ``plasticity`` and
-    ``short_term`` are the synapse's rules as the typed spec holds them (SI values), or None."""
+    ``delay_steps`` int64 >= 1 (the delay is ``delay_steps * dt`` seconds). ``plasticity`` (an
+    :class:`~snnrun.schema.model.Stdp`) and ``short_term`` (a :class:`~snnrun.schema.model.TsodyksMarkram`)
+    are the synapse's rules, SI values, or None; ``weight`` is the initial weight of a plastic synapse."""
 
     name: str
     pre_population: str
@@ -64,8 +66,8 @@ class ProjectionInstance:
     post: np.ndarray
     weight: np.ndarray
     delay_steps: np.ndarray
-    plasticity: Mapping | None = None
-    short_term: Mapping | None = None
+    plasticity: Stdp | None = None
+    short_term: TsodyksMarkram | None = None
 
     @property
     def size(self) -> int:
@@ -230,6 +232,22 @@ def _stimulus(stim, spec: Spec, size: int) -> StimulusInstance:
                             np.asarray(changes, np.int64), np.asarray(amps, float))
 
 
+def _check_recorded_synapses(spec: Spec, projs: Mapping[str, ProjectionInstance]) -> None:
+    """A weight recording's synapse indices must exist in the drawn projection (how many synapses a
+    probabilistic rule makes is known only now)."""
+    problems = []
+    for rec in spec.record:
+        if rec.projection is None or rec.synapses is None or not rec.synapses:
+            continue
+        size = projs[rec.projection].size
+        if max(rec.synapses) >= size:
+            problems.append(spec.problem(("record", rec.index, "synapses"),
+                                         f"synapse index {max(rec.synapses)} is out of range: projection "
+                                         f"{rec.projection} has {size} synapses (indices 0 to {size - 1})"))
+    if problems:
+        raise SpecError(problems)
+
+
 def instantiate(spec: Spec) -> NetworkInstance:
     """Draw the network instance of ``spec`` from its seed. Deterministic: same spec and seed, same arrays."""
     seed, dt = spec.seed, spec.simulation.dt
@@ -262,6 +280,7 @@ def instantiate(spec: Spec) -> NetworkInstance:
         projs[name] = ProjectionInstance(name, proj.pre, proj.post, proj.synapse.receptor, kind,
                                          pre_idx, post_idx, weight, delay_steps,
                                          proj.synapse.plasticity, proj.synapse.short_term)
+    _check_recorded_synapses(spec, projs)
     stimuli = {}
     for stim in spec.stimuli.values():
         size = spec.populations[stim.population].size

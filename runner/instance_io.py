@@ -4,7 +4,8 @@ back with :func:`read_instance` (``snnrun instance SPEC --out DIR``, ``snnrun SP
 Layout (every value SI; each table's unit in its Parquet metadata under ``unit``/``units``)::
 
     DIR/instance.json                    name, seed, spec hash, dt, duration, steps; every population,
-                                         projection and stimulus with its sizes and units; warnings
+                                         projection (with its plasticity rules) and stimulus with its
+                                         sizes and units; warnings
     DIR/spec.yaml                        the spec text, when it came from a file
     DIR/connections/<projection>.parquet pre, post (int64), weight (A, S or V), delay (s), delay_steps
     DIR/neurons/<population>.parquet     neuron, then one column per parameter and per initial value
@@ -18,6 +19,7 @@ trains, stimuli), so the format does not depend on how the instance object itsel
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -31,6 +33,7 @@ from .instance import (NetworkInstance, PopulationInstance, ProjectionInstance, 
                        StimulusInstance)
 from .schema import catalogue as cat
 from .schema.errors import ResultsError
+from .schema.model import Stdp, TsodyksMarkram
 
 FORMAT = "snnrun-instance"
 FORMAT_VERSION = 1
@@ -43,6 +46,18 @@ def _table(columns: Mapping[str, np.ndarray], units: Mapping[str, str]):
 
     table = pa.table({k: pa.array(v) for k, v in columns.items()})
     return table.replace_schema_metadata({"units": json.dumps(dict(units), sort_keys=True)})
+
+
+def rules_as_data(proj: ProjectionInstance) -> dict:
+    """A projection's plasticity rules for the manifest: ``plasticity`` and ``short_term`` as their
+    fields (SI values), only those it has."""
+    return {key: dataclasses.asdict(rule) for key in ("plasticity", "short_term")
+            if (rule := getattr(proj, key)) is not None}
+
+
+def rules_from_data(entry: Mapping) -> dict:
+    return {key: cls(**entry[key]) for key, cls in (("plasticity", Stdp), ("short_term", TsodyksMarkram))
+            if entry.get(key) is not None}
 
 
 def _write(path: Path, columns: Mapping[str, np.ndarray], units: Mapping[str, str]) -> None:
@@ -116,7 +131,7 @@ def _write_tables(instance: NetworkInstance, folder: Path) -> dict:
                {"pre": "", "post": "", "weight": unit, "delay": "s", "delay_steps": ""})
         manifest["projections"][name] = {"pre": proj.pre_population, "post": proj.post_population,
                                          "receptor": proj.receptor, "kind": proj.kind, "weight_unit": unit,
-                                         "synapses": proj.size}
+                                         "synapses": proj.size, **rules_as_data(proj)}
     for name, stim in instance.stimuli.items():
         _write(folder / "stimuli" / f"{name}.parquet",
                {"step": stim.change_steps.astype(np.int64), "time": stim.change_steps * dt,
@@ -197,7 +212,8 @@ def read_instance(path: str | os.PathLike) -> SavedInstance:
         col = lambda c: table.column(c).to_numpy()  # noqa: E731
         saved.projections[name] = ProjectionInstance(
             name=name, pre_population=entry["pre"], post_population=entry["post"], receptor=entry["receptor"],
-            kind=entry["kind"], pre=col("pre"), post=col("post"), weight=col("weight"), delay_steps=col("delay_steps"))
+            kind=entry["kind"], pre=col("pre"), post=col("post"), weight=col("weight"), delay_steps=col("delay_steps"),
+            **rules_from_data(entry))
     for name, entry in manifest["stimuli"].items():
         table = _read_table(folder / "stimuli" / f"{name}.parquet")
         saved.stimuli[name] = StimulusInstance(
@@ -245,7 +261,8 @@ def same_arrays(a, b, rtol: float = 0.0, sources_as_trains: bool = False) -> lis
             out.append(f"populations.{name}.spikes")
     for name in keys("projections", a.projections, b.projections):
         qa, qb = a.projections[name], b.projections[name]
-        out += [f"projections.{name}.{what}" for what in ("pre_population", "post_population", "receptor", "kind")
+        out += [f"projections.{name}.{what}" for what in ("pre_population", "post_population", "receptor", "kind",
+                                                          "plasticity", "short_term")
                 if getattr(qa, what) != getattr(qb, what)]
         oa, ob = (np.lexsort((q.delay_steps, q.post, q.pre)) for q in (qa, qb))
         out += [f"projections.{name}.{what}" for what in ("pre", "post", "delay_steps", "weight")

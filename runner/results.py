@@ -7,6 +7,8 @@ Layout of a run (``--out`` defaults to ``results/``)::
     <out>/<spec name>/<run id>/stimuli.parquet      injected currents: stimulus, population, time (s), amplitude (A)
     <out>/<spec name>/<run id>/<backend>/spikes.parquet     population, neuron, time (s)
     <out>/<spec name>/<run id>/<backend>/traces/<population>.<variable>.parquet   time (s) + one column per neuron (SI)
+    <out>/<spec name>/<run id>/<backend>/weights.parquet    recorded weights: projection, synapse, pre, post, time, weight
+    <out>/<spec name>/<run id>/<backend>/final_weights.parquet   every plastic synapse at the end (same columns)
     <out>/<spec name>/<run id>/<backend>/manifest.json      provenance of that backend's run
 
 The run folder is written under a hidden ``.<run id>.partial`` name and renamed into place only when
@@ -35,6 +37,7 @@ import numpy as np
 
 from .adapters.base import RunOutput, Trace
 from .schema.errors import ResultsError, clip, one_line
+from .weight_tables import FINAL_WEIGHTS, WEIGHTS, read_weights, write_weights
 
 MANIFEST = "manifest.json"
 SPIKES = "spikes.parquet"
@@ -100,6 +103,15 @@ def write_trace(path: Path, trace: Trace, unit: str) -> None:
         columns[str(int(neuron))] = pa.array(np.ascontiguousarray(trace.values[:, j], dtype=np.float64))
     table = pa.table(columns).replace_schema_metadata({"unit": unit})
     pq.write_table(table, path)
+
+
+def _weight_unit(spec, projection: str) -> str:
+    """The SI unit of a projection's weights: its target model's synapse kind decides (A, S or V)."""
+    from .instance_io import WEIGHT_UNIT
+    from .schema import catalogue as cat
+
+    post = spec.populations[spec.projections[projection].post]
+    return WEIGHT_UNIT[cat.MODELS[post.model.type].synapse]
 
 
 def _alive(pid: int) -> bool:
@@ -205,6 +217,11 @@ class RunWriter:
                 mtype = cat.MODELS[self.spec.populations[pop].model.type]
                 unit = mtype.state[var].value
                 write_trace(folder / "traces" / f"{pop}.{var}.parquet", trace, unit)
+        units = {name: _weight_unit(self.spec, name) for name in {**output.weights, **output.final_weights}}
+        if output.weights:
+            write_weights(folder / WEIGHTS, output.weights, units)
+        if output.final_weights:
+            write_weights(folder / FINAL_WEIGHTS, output.final_weights, units)
         _write_json(folder / MANIFEST, manifest)
         self.backends[backend] = {"folder": folder.name, "status": manifest.get("status", "ok")}
 
@@ -251,7 +268,10 @@ class RunWriter:
 
 class Results:
     """One backend's results. ``spikes`` is a pandas DataFrame (population, neuron, time in s);
-    ``traces`` maps (population, variable) to a DataFrame indexed by time (s), one column per neuron."""
+    ``traces`` maps (population, variable) to a DataFrame indexed by time (s), one column per neuron;
+    ``weights`` (the recorded weights) and ``final_weights`` (every synapse of every plastic projection
+    at the end of the run) are DataFrames with columns projection, synapse, pre, post, time (s), weight
+    (SI), empty when the run has none."""
 
     def __init__(self, path: Path, manifest: dict, output: RunOutput | None = None):
         self.path = Path(path)
@@ -260,6 +280,7 @@ class Results:
         self._output = output
         self._spikes = None
         self._traces = None
+        self._weights: dict[str, object] = {}
 
     def __repr__(self) -> str:
         return f"Results(backend={self.backend!r}, path='{self.path}')"
@@ -290,6 +311,23 @@ class Results:
                 traces[(pop, var)] = frame
             self._traces = traces
         return self._traces
+
+    @property
+    def weights(self):
+        return self._weight_table(WEIGHTS)
+
+    @property
+    def final_weights(self):
+        return self._weight_table(FINAL_WEIGHTS)
+
+    def _weight_table(self, name: str):
+        if name not in self._weights:
+            import pandas as pd
+            from .weight_tables import COLUMNS
+            with _reading(self.path / name):
+                frame = read_weights(self.path / name)
+            self._weights[name] = frame if frame is not None else pd.DataFrame({c: [] for c in COLUMNS})
+        return self._weights[name]
 
     @property
     def populations(self) -> dict:

@@ -23,6 +23,13 @@ START, END = "<!-- support-matrix:start -->", "<!-- support-matrix:end -->"
 CONFIG = Path("tests/conformance/config.yaml")
 RESULTS = Path("tests/conformance/results.json")
 YES, NO = "yes", "no"
+#: plasticity features (Capabilities.plasticity, Stdp.features()) -> row label
+PLASTICITY_FEATURES = {"stdp": "plasticity `stdp` (additive, all-to-all, dendritic delay)",
+                       "stdp:nearest": "STDP `pairing: nearest`",
+                       "stdp:multiplicative": "STDP `weight_dependence: multiplicative`",
+                       "stdp:axonal_delay": "STDP `dendritic_delay_fraction` below 1",
+                       "tsodyks_markram": "short-term `tsodyks_markram`",
+                       "stdp+tsodyks_markram": "STDP and `tsodyks_markram` on one synapse"}
 #: constraints an adapter may declare among its reasons (key -> row label)
 CONSTRAINTS = {"initial:i_syn": "initial synaptic current other than 0",
                "weight_sign": "weights of either sign onto one receptor"}
@@ -71,9 +78,12 @@ def feature_rows(caps: dict, notes: _Notes) -> list[tuple[str, list[str]]]:
         if any(c != "-" for c in cells):  # variables of models no backend runs yet: nothing to say
             rows.append((f"record `{var}`", cells))
     rows.append(("record weights", [cell(c.record_weights, c, "record:weight") for c in caps.values()]))
-    for rule in ("stdp", "tsodyks_markram"):
-        key = ("plasticity:" if rule == "stdp" else "short_term:") + rule
-        rows.append((f"plasticity `{rule}`", [cell(rule in c.plasticity, c, key) for c in caps.values()]))
+    for feature, label in PLASTICITY_FEATURES.items():
+        base = "tsodyks_markram" if feature == "tsodyks_markram" else "stdp"
+        prefix = "short_term:" if base == "tsodyks_markram" else "plasticity:"
+        # a backend without the rule at all gives the rule's reason for each of its variants
+        rows.append((label, [cell(feature in c.plasticity, c, prefix + (feature if base in c.plasticity else base))
+                             for c in caps.values()]))
     for key, label in CONSTRAINTS.items():
         rows.append((label, [cell(key not in c.reasons, c, key) for c in caps.values()]))
     return rows

@@ -300,6 +300,6 @@ STIMULI: dict[str, StimulusType] = {
 CONNECTION_RULES = ("all_to_all", "one_to_one", "fixed_probability", "fixed_indegree",
                     "fixed_outdegree", "fixed_total", "from_list")
 DISTRIBUTIONS = ("uniform", "normal", "lognormal", "choice")
-EXPECT_METRICS = ("rate", "spike_count", "spike_times", "first_spike_time", "cv_isi")
+EXPECT_METRICS = ("rate", "spike_count", "spike_times", "first_spike_time", "cv_isi", "value", "weight")
 
 SYNAPSE_WEIGHT_DIMENSION = {"current": I, "conductance": G, "voltage": V}

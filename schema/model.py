@@ -7,7 +7,7 @@ distributions stay distributions until :func:`snnrun.instantiate` draws the netw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Union
+from typing import TYPE_CHECKING, ClassVar, Iterator, Mapping, Optional, Union
 
 from .errors import Problem
 from .units import Dimension
@@ -148,14 +148,73 @@ class Connect:
 
 
 @dataclass(frozen=True)
+class Stdp:
+    """Pair-based STDP (schema/semantics.md, "Plasticity"). Every synapse of the projection sees its pre
+    spikes at ``t_pre + (1 - f) d`` and its post neuron's spikes at ``t_post + f d`` (``f`` the
+    ``dendritic_delay_fraction``, ``d`` the synapse's delay); a pair at the interval ``dt = t_post' - t_pre'``
+    of those arrival times potentiates (``dt > 0``) or depresses (``dt < 0``) with the traces
+    ``K+ = exp(-dt / tau_plus)``, ``K- = exp(dt / tau_minus)``:
+
+    - additive: ``w <- w + a_plus w_max K+``, ``w <- w - a_minus w_max K-``;
+    - multiplicative: ``w <- w + a_plus (w_max - w) K+``, ``w <- w - a_minus (w - w_min) K-``;
+
+    each update clipped to ``[w_min, w_max]``. ``pairing``: ``all_to_all`` (every earlier spike of the
+    other side, traces summed) or ``nearest`` (the latest earlier one only). ``tau_plus``, ``tau_minus``
+    in s; ``w_min``, ``w_max`` in the weight's SI unit (A, S or V); ``a_plus``, ``a_minus`` and the
+    fraction dimensionless.
+    """
+
+    tau_plus: float
+    tau_minus: float
+    a_plus: float
+    a_minus: float
+    w_max: float
+    w_min: float = 0.0
+    weight_dependence: str = "additive"
+    pairing: str = "all_to_all"
+    dendritic_delay_fraction: float = 1.0
+    rule: ClassVar[str] = "stdp"
+
+    def features(self) -> tuple[str, ...]:
+        """The capability keys (``Capabilities.plasticity``) a backend needs to run this rule."""
+        out = ["stdp"]
+        if self.pairing == "nearest":
+            out.append("stdp:nearest")
+        if self.weight_dependence == "multiplicative":
+            out.append("stdp:multiplicative")
+        if self.dendritic_delay_fraction != 1.0:
+            out.append("stdp:axonal_delay")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class TsodyksMarkram:
+    """Short-term depression and facilitation (Markram, Wang & Tsodyks 1998) as NEST's
+    ``tsodyks2_synapse`` computes it (schema/semantics.md, "Short-term plasticity"): resources ``x`` and
+    release probability ``u``, starting at ``x = 1``, ``u = U``; at a pre spike ``h`` (s) after the
+    previous one, ``x <- 1 + (x - x u - 1) exp(-h / tau_rec)``, then ``u <- U + u (1 - U) exp(-h / tau_facil)``
+    (``tau_facil = 0``: ``u = U``); the spike transmits ``x u w``, so the first one ``U w``. ``u`` is U
+    (dimensionless), ``tau_rec`` and ``tau_facil`` in s."""
+
+    u: float
+    tau_rec: float
+    tau_facil: float = 0.0
+    rule: ClassVar[str] = "tsodyks_markram"
+
+    def features(self) -> tuple[str, ...]:
+        return ("tsodyks_markram",)
+
+
+@dataclass(frozen=True)
 class Synapse:
-    """``weight``: A for current synapses, S for conductance, V for voltage jumps; ``delay`` in s."""
+    """``weight``: A for current synapses, S for conductance, V for voltage jumps; ``delay`` in s;
+    ``plasticity`` and ``short_term`` the synapse's rules, or None (static)."""
 
     receptor: str
     weight: ValueSpec | None
     delay: ValueSpec
-    plasticity: Mapping | None = None
-    short_term: Mapping | None = None
+    plasticity: Stdp | None = None
+    short_term: TsodyksMarkram | None = None
 
 
 @dataclass(frozen=True)
@@ -180,28 +239,38 @@ class Stimulus:
 
 @dataclass(frozen=True)
 class Recording:
-    """A probe: ``variable`` ``spikes`` or a state variable; ``interval`` in s (None: every step)."""
+    """A probe: ``variable`` ``spikes`` or a state variable of ``population``, or ``weight`` of
+    ``projection``; ``interval`` in s (None: every step); ``neurons`` and ``synapses`` the selected
+    indices (None: all), synapses by their position in the drawn projection; ``index`` its place in the
+    spec's ``record`` list."""
 
     variable: str
     population: str | None = None
     projection: str | None = None
     neurons: tuple[int, ...] | None = None
     interval: float | None = None
-    synapses: int | None = None
+    synapses: tuple[int, ...] | None = None
+    index: int | None = None
 
 
 @dataclass(frozen=True)
 class Expectation:
-    """A check on results. ``between``/``equals``/``tolerance`` are SI (Hz for rates, s for times)."""
+    """A check on results. ``between``/``equals``/``tolerance`` are SI (Hz for rates, s for times, the
+    weight's unit for ``weight``, the variable's for ``value``). ``weight`` checks the final weights of
+    ``synapses`` of ``projection``; ``value`` the recorded ``variable`` of one neuron at ``times`` (s)."""
 
     index: int
-    population: str
+    population: str | None
     metric: str
     neurons: tuple[int, ...] | None = None
     between: tuple[float, float] | None = None
     equals: tuple[float, ...] | float | None = None
     tolerance: float = 0.0
     backends: tuple[str, ...] | None = None
+    projection: str | None = None
+    synapses: tuple[int, ...] | None = None
+    variable: str | None = None
+    times: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)

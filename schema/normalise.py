@@ -15,6 +15,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from . import catalogue as cat
+from . import plasticity as rules
 from .connection_file import MAX_BYTES as MAX_CONNECTION_FILE_BYTES, Column, ConnectionTable
 from .connection_file import FileError as ConnectionFileError, read_table as read_connection_table
 from .errors import Problem, SpecError, echo, printable
@@ -392,35 +393,20 @@ class _Normaliser:
         if weight is not None and mtype.synapse == "conductance" and value_bounds(weight)[0] < 0:
             self.report(weight_path, "conductance weights must not be negative "
                                             "(the receptor's reversal potential sets the sign)")
-        plasticity = self._plasticity(raw.get("plasticity"), path + ("plasticity",), dimension)
-        short_term = None
-        if "short_term" in raw:
-            st = raw["short_term"]
-            short_term = frozen_map({"rule": st["rule"], "u": st["u"],
-                                     "tau_rec": number_or_quantity(st["tau_rec"], T, path + ("short_term", "tau_rec"), self.report),
-                                     "tau_facil": number_or_quantity(st.get("tau_facil", "0 ms"), T,
-                                                                     path + ("short_term", "tau_facil"), self.report)})
+        plasticity = rules.stdp(raw["plasticity"], path + ("plasticity",), dimension, self.report) \
+            if "plasticity" in raw else None
+        short_term = rules.tsodyks_markram(raw["short_term"], path + ("short_term",), self.report) \
+            if "short_term" in raw else None
         if weight is None or delay is None:
             return None
+        if plasticity is not None:
+            rules.check_initial_weights(plasticity, weight, dimension, weight_path, self.report)
         return Synapse(receptor, weight, delay, plasticity, short_term)
 
     def _file_values(self, column: Column, dimension: Dimension, path: Path, name: str) -> Optional[Values]:
         values = column.to_si(dimension, lambda row, message: self.report(
             path, f"{_get(self.data, path)}:{row}: {name}: {message}"))
         return None if values is None else Values(tuple(values.tolist()), dimension)
-
-    def _plasticity(self, raw, path: Path, weight_dimension: Dimension):
-        if raw is None:
-            return None
-        out = {k: v for k, v in raw.items()}
-        for key in ("tau_plus", "tau_minus"):
-            out[key] = number_or_quantity(raw[key], T, path + (key,), self.report)
-        out["w_min"] = (number_or_quantity(raw["w_min"], weight_dimension, path + ("w_min",), self.report)
-                        if "w_min" in raw else 0.0)
-        out["w_max"] = number_or_quantity(raw["w_max"], weight_dimension, path + ("w_max",), self.report)
-        out.setdefault("weight_dependence", "additive")
-        out.setdefault("pairing", "all_to_all")
-        return frozen_map(out)
 
     # -- stimuli, recordings, expectations ----------------------------------------------------------
     def _neurons(self, raw, path: Path, size: int) -> Optional[tuple[int, ...]]:
@@ -513,8 +499,10 @@ class _Normaliser:
                 elif raw["variable"] != "weight":
                     self.report(path + ("variable",), "a projection records 'weight'")
                 else:
-                    first = raw.get("synapses", {}).get("first") if isinstance(raw.get("synapses"), dict) else None
-                    out.append(Recording("weight", projection=name, interval=interval, synapses=first))
+                    chosen = raw.get("synapses")
+                    synapses = tuple(range(chosen["first"])) if isinstance(chosen, dict) else \
+                        None if chosen is None else tuple(chosen)  # checked against the drawn projection
+                    out.append(Recording("weight", projection=name, interval=interval, synapses=synapses, index=i))
                 continue
             name = raw["population"]
             if name not in self.data["populations"]:
@@ -532,13 +520,17 @@ class _Normaliser:
                 continue
             neurons = self._neurons(raw.get("neurons"), path + ("neurons",), pops[name].size)
             out.append(Recording(variable, population=name, neurons=neurons,
-                                 interval=interval if variable != "spikes" else None))
+                                 interval=interval if variable != "spikes" else None, index=i))
         return tuple(out)
 
-    def expect(self, pops: Mapping[str, Population]) -> tuple[Expectation, ...]:
+    def expect(self, pops: Mapping[str, Population], projs: Mapping[str, Projection],
+               record: tuple[Recording, ...]) -> tuple[Expectation, ...]:
         out = []
         for i, raw in enumerate(self.data.get("expect", [])):
             path = ("expect", i)
+            if "projection" in raw:
+                out.append(self._weight_expectation(i, raw, path, pops, projs))
+                continue
             name = raw["population"]
             if name not in self.data["populations"]:
                 self.report(path + ("population",), f"unknown population '{name}'"
@@ -546,28 +538,83 @@ class _Normaliser:
                 continue
             if name not in pops:
                 continue
-            dim = METRIC_DIMENSION[raw["metric"]]
+            metric = raw["metric"]
+            if metric == "weight":
+                self.report(path + ("metric",), "metric weight checks a projection: give projection: <name>")
+                continue
             neurons = self._neurons(raw.get("neurons"), path + ("neurons",), pops[name].size)
-            between = equals = None
-            if "between" in raw:
-                between = tuple(number_or_quantity(v, dim, path + ("between", j), self.report)
-                                for j, v in enumerate(raw["between"]))
-                if None not in between and between[0] > between[1]:
-                    self.report(path + ("between",), "between needs [low, high] with low <= high")
-            if "equals" in raw:
-                eq = raw["equals"]
-                if isinstance(eq, list):
-                    equals = tuple(number_or_quantity(v, dim, path + ("equals", j), self.report)
-                                   for j, v in enumerate(eq))
-                else:
-                    equals = number_or_quantity(eq, dim, path + ("equals",), self.report)
-            if raw["metric"] == "spike_times" and (neurons is None or len(neurons) != 1):
+            dim = METRIC_DIMENSION.get(metric)
+            variable = times = None
+            if metric == "value":
+                variable, times, dim = self._value_expectation(raw, path, pops[name], neurons, record)
+                if dim is None:
+                    continue
+            elif "variable" in raw or "times" in raw:
+                self.report(path + ("variable" if "variable" in raw else "times",),
+                            f"'{'variable' if 'variable' in raw else 'times'}' belongs to metric value")
+            if metric == "spike_times" and (neurons is None or len(neurons) != 1):
                 self.report(path + ("neurons",), "spike_times compares one neuron: give neurons: [index]")
-            tolerance = number_or_quantity(raw.get("tolerance", 0), dim if "tolerance" in raw else D,
-                                           path + ("tolerance",), self.report)
-            out.append(Expectation(i, name, raw["metric"], neurons, between, equals, tolerance or 0.0,
-                                   tuple(raw["backends"]) if "backends" in raw else None))
-        return tuple(out)
+            between, equals, tolerance = self._bounds(raw, dim, path)
+            out.append(Expectation(i, name, metric, neurons, between, equals, tolerance,
+                                   tuple(raw["backends"]) if "backends" in raw else None,
+                                   variable=variable, times=times))
+        return tuple(e for e in out if e is not None)
+
+    def _bounds(self, raw: Mapping, dim: Dimension, path: Path):
+        """An expectation's (between, equals, tolerance), SI, in the metric's dimension."""
+        between = equals = None
+        if "between" in raw:
+            between = tuple(number_or_quantity(v, dim, path + ("between", j), self.report)
+                            for j, v in enumerate(raw["between"]))
+            if None not in between and between[0] > between[1]:
+                self.report(path + ("between",), "between needs [low, high] with low <= high")
+        if "equals" in raw:
+            eq = raw["equals"]
+            if isinstance(eq, list):
+                equals = tuple(number_or_quantity(v, dim, path + ("equals", j), self.report)
+                               for j, v in enumerate(eq))
+            else:
+                equals = number_or_quantity(eq, dim, path + ("equals",), self.report)
+        tolerance = number_or_quantity(raw.get("tolerance", 0), dim if "tolerance" in raw else D,
+                                       path + ("tolerance",), self.report)
+        return between, equals, tolerance or 0.0
+
+    def _value_expectation(self, raw: Mapping, path: Path, pop: Population, neurons, record):
+        """(variable, sample times in s, the variable's dimension) of a ``value`` check, or Nones after
+        reporting: one neuron, a state variable of its model that ``record`` samples for it, and times."""
+        mtype = cat.MODELS[pop.model.type]
+        variable = raw.get("variable")
+        if variable is None or "times" not in raw:
+            self.report(path, "metric value needs variable: <state variable> and times: [...]")
+            return None, None, None
+        if variable not in mtype.state:
+            self.report(path + ("variable",), f"{mtype.name} has no variable '{variable}' "
+                                              f"(recordable: {', '.join(mtype.state)})")
+            return None, None, None
+        if neurons is None or len(neurons) != 1:
+            self.report(path + ("neurons",), "value checks one neuron: give neurons: [index]")
+            return None, None, None
+        if not any(r.population == pop.name and r.variable == variable and (r.neurons is None or neurons[0] in r.neurons)
+                   for r in record):
+            self.report(path + ("variable",), f"{variable} of {pop.name} neuron {neurons[0]} is not recorded: "
+                                              "add it to record")
+        times = tuple(number_or_quantity(v, T, path + ("times", j), self.report) for j, v in enumerate(raw["times"]))
+        if isinstance(raw.get("equals"), list) and len(raw["equals"]) != len(times):
+            self.report(path + ("equals",), f"{len(raw['equals'])} values for {len(times)} times")
+        return variable, (None if None in times else times), mtype.state[variable]
+
+    def _weight_expectation(self, i: int, raw: Mapping, path: Path, pops, projs) -> Optional[Expectation]:
+        name = raw["projection"]
+        dimension = None
+        if name not in self.data.get("projections", {}):
+            self.report(path + ("projection",), f"unknown projection '{name}'"
+                                                f"{_suggest(name, self.data.get('projections', {}))}")
+        elif raw["metric"] != "weight":
+            self.report(path + ("metric",), "a projection's check is metric: weight (its final weights)")
+        elif name in projs:
+            post = pops[projs[name].post]
+            dimension = cat.SYNAPSE_WEIGHT_DIMENSION[cat.MODELS[post.model.type].synapse]
+        return rules.weight_expectation(i, raw, path, dimension, self.report, self._bounds)
 
 
 def spec_hash(data: Mapping, extra: bytes = b"") -> str:
@@ -585,7 +632,7 @@ def normalise(data: Mapping, file: str, positions: Mapping, key_positions: Mappi
     projs = n.projections(pops)
     stimuli = n.stimuli(pops)
     record = n.record(pops, projs)
-    expect = n.expect(pops)
+    expect = n.expect(pops, projs, record)
     sweep = normalise_sweep(data, file, positions, key_positions, base_dir, n.problems, normalise)
     if n.problems:
         raise SpecError(n.problems)

@@ -18,7 +18,12 @@ from snnrun.schema.build import schema_text
 
 SNNRUN = str(Path(sys.executable).with_name("snnrun"))
 # single-run examples; the sweep examples (a sweep: block) are run by test_sweep.py
-EXAMPLES = sorted(p.name for p in SPECS.glob("*.yaml") if "\nsweep:" not in p.read_text())
+#: examples too long for the suite, each covered by a shorter run elsewhere
+LONG_EXAMPLES = {
+    "song_miller_abbott.yaml": "100 s simulated, over a minute: tests/test_song_miller_abbott.py runs 20 s of it",
+    "cuba_stdp.yaml": "10 s of 4000 plastic neurons, about 12 s: tests/test_weights_results.py runs 0.3 s of it",
+}
+EXAMPLES = sorted(p.name for p in SPECS.glob("*.yaml") if "\nsweep:" not in p.read_text() and p.name not in LONG_EXAMPLES)
 
 
 def snnrun(*args, cwd=None, timeout=120):
@@ -65,16 +70,16 @@ def test_seed_override_changes_the_draw(tmp_path):
 
 UNSUPPORTED = """snnrun: "1.0"
 name: cond
-simulation: {duration: 10 ms, dt: 0.1 ms}
+simulation: {duration: 10 ms, dt: 0.1 ms, backends: [brian2]}
 populations:
-  cells: {size: 2, model: {type: lif_cond_exp}}
+  cells: {size: 2, model: {type: lif_curr_exp}}
 projections:
   loop:
     pre: cells
     post: cells
     connect: {rule: all_to_all}
-    synapse: {weight: 1 nS, plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01,
-                                         a_minus: 0.012, w_max: 2 nS}}
+    synapse: {weight: 1 nA, plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01,
+                                         a_minus: 0.012, w_max: 2 nA}}
 record:
   - {projection: loop, variable: weight}
 """
@@ -83,7 +88,7 @@ record:
 def test_unsupported_features_are_listed_with_paths_and_exit_4(tmp_path):
     spec = tmp_path / "cond.yaml"
     spec.write_text(UNSUPPORTED)
-    for args in (("check", spec), (spec, "--out", tmp_path / "out")):
+    for args in (("check", spec, "--backend", "brian2"), (spec, "--out", tmp_path / "out")):
         proc = snnrun(*args)
         assert proc.returncode == ExitCode.UNSUPPORTED, proc.stderr
         lines = proc.stderr.strip().splitlines()
@@ -222,7 +227,8 @@ def test_backend_names_are_suggested_and_all_works_for_check(tmp_path):
 
 def test_no_backend_for_a_spec_says_why_one_line_per_backend(tmp_path):
     spec = tmp_path / "cond.yaml"
-    spec.write_text(UNSUPPORTED)
+    # the reference runs plasticity: an option it does not know stops it
+    spec.write_text(UNSUPPORTED.replace("backends: [brian2]", "options: {reference: {integrator: rk2}}"))
     proc = snnrun(spec, "--backend", "all", "--out", tmp_path / "out")
     assert proc.returncode == ExitCode.UNSUPPORTED
     lines = _errors(proc)

@@ -105,8 +105,9 @@ def _check(case: str, backend: str, case_runs) -> None:
     assert backend in outcome.results
     settings = _settings(case, backend)
     spec = _with_slack(spec, float(settings.get("time_slack", 0.0)), float(settings.get("count_slack", 0.0)))
-    spikes = _spikes(outcome.results[backend])
-    failed = [c.message for c in evaluate(spec, spikes, backend) if not c.passed]
+    results = outcome.results[backend]
+    failed = [c.message for c in evaluate(spec, _spikes(results), backend, results.traces, results.final_weights)
+              if not c.passed]
     assert not failed, "\n".join(failed)
     if backend == "reference":
         return

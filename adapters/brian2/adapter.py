@@ -37,9 +37,9 @@ CAPABILITIES = Capabilities(
     recordables={m: frozenset(rule.source for rule in table.state) for m, table in _NEURONS.items()},
     reasons={
         **{m: "not implemented in the brian2 adapter yet" for m in _NOT_YET},
-        "plasticity:stdp": "not implemented in the brian2 adapter yet",
-        "short_term:tsodyks_markram": "not implemented in the brian2 adapter yet",
-        "record:weight": "weights are static in the brian2 adapter; recording them is not implemented",
+        "plasticity:stdp": "not implemented on brian2 yet",
+        "short_term:tsodyks_markram": "not implemented on brian2 yet",
+        "record:weight": "not implemented on brian2 yet (its weights are static)",
     },
 )
 

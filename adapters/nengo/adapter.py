@@ -25,11 +25,11 @@ CAPABILITIES = Capabilities(
     recordables={m: frozenset(rule.source for rule in TRANSLATIONS[m].state) for m in FAMILIES},
     heterogeneous_delays=True,
     reasons={
-        "plasticity:stdp": "not implemented: nengo has no pair-based STDP rule with snnrun's semantics; "
-                           "it needs a custom nengo LearningRule on the DelayedSparse weights",
-        "short_term:tsodyks_markram": "not implemented: needs a custom nengo Synapse with per-synapse "
-                                      "resources, which the post-summed transform output does not carry",
-        "record:weight": "not implemented: weights are static and are the instance's own arrays",
+        "plasticity:stdp": "not implemented on nengo yet (it needs a custom nengo LearningRule on the "
+                           "DelayedSparse weights)",
+        "short_term:tsodyks_markram": "not implemented on nengo yet (it needs per-synapse resources, which "
+                                      "the post-summed transform output does not carry)",
+        "record:weight": "not implemented on nengo yet (its weights are static)",
     },
 )
 

@@ -24,9 +24,10 @@ _NOT_YET = {
 
 _COMMON_REASONS = {
     **_NOT_YET,
-    "plasticity:stdp": "STDP is not mapped to PyNN's STDPMechanism by snnrun yet",
-    "short_term:tsodyks_markram": "short-term plasticity is not mapped to PyNN's TsodyksMarkramSynapse yet",
-    "record:weight": "weights are static on the pynn backends; recording them is not implemented",
+    "plasticity:stdp": "not implemented on the pynn backends yet (PyNN's STDPMechanism is not mapped)",
+    "short_term:tsodyks_markram": "not implemented on the pynn backends yet (PyNN's TsodyksMarkramSynapse "
+                                  "is not mapped)",
+    "record:weight": "not implemented on the pynn backends yet (their weights are static)",
 }
 
 

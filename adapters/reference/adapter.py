@@ -19,17 +19,16 @@ CAPABILITIES = Capabilities(
     models=_MODELS,
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(cat.MODELS[m].state) for m in GROUPS},
-    reasons={
-        "plasticity:stdp": "the reference engine does not implement STDP yet",
-        "short_term:tsodyks_markram": "the reference engine does not implement short-term plasticity yet",
-        "record:weight": "weights are static in the reference engine; recording them is not implemented",
-    },
+    plasticity=frozenset({"stdp", "stdp:nearest", "stdp:multiplicative", "stdp:axonal_delay", "tsodyks_markram",
+                          "stdp+tsodyks_markram"}),
+    record_weights=True,
 )
 
 
 class ReferenceAdapter(Adapter):
     """Vectorised numpy engine: exact propagators for linear dynamics, RK4 with exact conductances for
-    the nonlinear models, CSR event delivery and ring-buffer delays (schema/semantics.md)."""
+    the nonlinear models, CSR event delivery and ring-buffer delays, STDP and Tsodyks-Markram synapses
+    (schema/semantics.md)."""
 
     name = "reference"
     capabilities = CAPABILITIES
@@ -55,5 +54,7 @@ class ReferenceAdapter(Adapter):
         engine = Engine(instance, instance.backend_options("reference").get("integrator", "standard"))
         t1 = time.perf_counter()
         spikes, traces = engine.run(progress)
+        weights, final_weights = engine.plastic.recorded()
         t2 = time.perf_counter()
-        return RunOutput(spikes, traces, timings={"build": t1 - t0, "run": t2 - t1}, versions=self.versions())
+        return RunOutput(spikes, traces, weights, final_weights, timings={"build": t1 - t0, "run": t2 - t1},
+                         versions=self.versions())

@@ -6,7 +6,9 @@ The loop knows no model: populations of the same model type share one group buil
 :class:`~.protocol.NeuronGroup` protocol. Each (pre population, target group) pair gets one
 :class:`~snnrun.numerics.delivery.CsrDelivery` whose targets are flat indices into that group's ring
 buffer ``ring[slot, channel, neuron]``, so delivering all of a step's spikes of one population is a
-handful of numpy calls whatever the number of projections.
+handful of numpy calls whatever the number of projections. Projections with a plasticity rule get a
+delivery each (:mod:`.plastic`), which also sees the post neurons' spikes and is called at the start of
+every step, before the groups read their input.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ...numerics.schedules import stimulus_schedule
 from ...schema.errors import BackendError
 from ..base import Trace
 from . import groups as _registered  # noqa: F401  (registers the built-in group classes)
+from .plastic import PlasticSynapses, is_plastic
 from .protocol import NumericalInstability, make_group
 
 _PROGRESS_EVERY = 200  # steps between progress callbacks
@@ -77,7 +80,7 @@ class Engine:
         self.rings = {name: np.zeros((self.ring_len, g.n_channels, g.n)) for name, g in self.groups.items()}
         grouped: dict[tuple[str, str], list] = {}
         for proj in inst.projections.values():
-            if proj.size == 0:
+            if proj.size == 0 or is_plastic(proj):  # plastic projections: a delivery each (.plastic)
                 continue
             member = self.members[proj.post_population]
             group = self.groups[member.group]
@@ -93,6 +96,10 @@ class Engine:
             group = self.groups[gname]
             delivery = self.delivery(n_pre, *cat, ring_len=self.ring_len, row_len=group.n_channels * group.n)
             self.deliveries.setdefault(pre_pop, []).append((gname, delivery))
+        members = {pop: (m.group, m.offset, m.size) for pop, m in self.members.items()}
+        self.plastic = PlasticSynapses(inst, self.groups, members, self.rings)
+        for pre_pop, outs in self.plastic.by_pre.items():
+            self.deliveries.setdefault(pre_pop, []).extend(outs)
 
     def _build_sources(self) -> None:
         """Source spike trains re-sorted by step, so step k finds its spikes (stamp (k+1) dt) by slicing."""
@@ -156,6 +163,7 @@ class Engine:
         routes = {g: [(m.offset, m.size, pop, deliveries.get(pop, ())) for pop, m in members.items() if m.group == g]
                   for g in groups}
         stim_events, probes, ring_len = self.stim_events, self.probes, self.ring_len
+        plastic = self.plastic if self.plastic.active or self.plastic.probes else None
         for k in range(self.n_steps):
             if k in stim_events:
                 for gname, neurons, deltas in stim_events[k]:
@@ -163,6 +171,8 @@ class Engine:
             for probe in probes:
                 if k % probe[4] == 0:
                     probe[5].append(groups[probe[1]].read(probe[0].variable, probe[2]))
+            if plastic is not None:  # weight samples, then the plastic events due before this step's input
+                plastic.begin_step(k)
             slot = k % ring_len
             for gname, group in group_items:
                 inputs = rings[gname][slot]
@@ -173,6 +183,8 @@ class Engine:
                 inputs.fill(0.0)
                 if spikes.size:
                     spike_log[gname].append((k, spikes))
+                    if plastic is not None:
+                        plastic.post_spikes(gname, k, spikes)
                     for offset, size, _pop, outs in routes[gname]:
                         local = spikes - offset if offset else spikes
                         if len(routes[gname]) > 1:

@@ -125,7 +125,8 @@ def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Compari
         "profile": {"name": prof.name, "description": prof.description, "window_s": None, "tau_s": prof.tau,
                     "limits": {k: {"agree": a, "close": c, "source": prof.sources.get(k, "profile")}
                                for k, (a, c) in prof.limits.items()}},
-        "backends": {}, "compared": [], "populations": {}, "traces": {}, "expectations": {}, "failures": [],
+        "backends": {}, "compared": [], "populations": {}, "traces": {}, "weights": {}, "expectations": {},
+        "failures": [],
         "failed_checks": {"backend_failed": [], "expectation_failed": [], "differs": []},
     }
     comparison = Comparison(report, run_dir, results, models=models)
@@ -232,15 +233,19 @@ def _compare_all(comparison: Comparison, prof: g.Profile, ref: str) -> None:
                                        "cause": _cause(name, comparison.models.get(pop))}
         if entry["backends"]:
             report["traces"][key] = entry
+    from . import weights
+    weights.compare(comparison, prof, ref, lambda name: _cause(name, None))
     for name, info in report["backends"].items():
         if name == ref or info["status"] != "ok":
             continue
         report["compared"].append(name)
         parts = [p["backends"][name] for p in report["populations"].values() if name in p["backends"]]
         parts += [t["backends"][name] for t in report["traces"].values() if name in t["backends"]]
+        parts += [w["backends"][name] for w in report["weights"].values() if name in w["backends"]]
         info["grade"] = g.worst(p["grade"] for p in parts)
         # one failing line per population or trace, its metrics together and then the documented cause
-        for what, entries in [("population", report["populations"]), ("trace", report["traces"])]:
+        for what, entries in [("population", report["populations"]), ("trace", report["traces"]),
+                              ("weights of projection", report["weights"])]:
             for key, p in entries.items():
                 entry = p["backends"].get(name, {})
                 over = [_describe(metric, value) for metric, value in entry.get("metrics", {}).items()

@@ -16,6 +16,8 @@ The metrics (see :mod:`.metrics`), per population and backend against the refere
 ``divergence``     fraction of the run after the first divergence (0 when the trains never diverge)
 ``trace_rmse``     RMS error of a recorded variable / the reference trace's range
 ``trace_max``      maximum absolute error of a recorded variable / the reference trace's range
+``weight_error``   largest relative error of a plastic synapse's final weight (:mod:`.weights`)
+``weight_ks``      Kolmogorov-Smirnov distance of a projection's final-weight distributions
 =================  ==============================================================================
 
 ``window`` (s) is the coincidence window (None: half a time step, i.e. the same grid stamp) and
@@ -30,7 +32,7 @@ from typing import Mapping, Optional
 from ..schema.errors import SpecError
 
 METRICS = ("rate", "cv_isi", "count_error", "unmatched", "van_rossum", "victor_purpura", "divergence",
-           "trace_rmse", "trace_max")
+           "trace_rmse", "trace_max", "weight_error", "weight_ks")
 SETTINGS = ("window", "tau")
 AGREES, CLOSE, DIFFERS, REPORTED, NOT_AVAILABLE = "agrees", "close", "differs", "reported", "n/a"
 ORDER = {NOT_AVAILABLE: 0, REPORTED: 0, AGREES: 1, CLOSE: 2, DIFFERS: 3}
@@ -69,6 +71,10 @@ PROFILES: dict[str, Profile] = {
         "rate": (0.0, 1e-3), "cv_isi": (1e-9, 1e-3), "count_error": (0.0, 1e-3), "unmatched": (0.0, 1e-3),
         "van_rossum": (1e-9, 1e-3), "victor_purpura": (1e-9, 1e-3), "divergence": (0.0, 0.1),
         "trace_rmse": (1e-9, 1e-6), "trace_max": (1e-9, 1e-6),
+        # the same spikes give the same weights up to rounding (the reference is exact to about 1e-15
+        # relative per update); 1e-6 is issue 10's bar for the pair protocol on every backend. On a grid
+        # of 1e-9 of the largest weight (weights.py) equal weights have equal distributions: KS 0
+        "weight_error": (1e-9, 1e-6), "weight_ks": (0.0, 0.01),
     }, window=None, tau=0.001),
     # Same model, a different integrator or stamp rule: published point-neuron agreement across PyNN
     # backends is 0.1-0.4 % in spike times and 0.5 % for an analytic IF case (field-notes.md), so a
@@ -79,6 +85,9 @@ PROFILES: dict[str, Profile] = {
         "rate": (0.005, 0.02), "cv_isi": (0.01, 0.05), "count_error": (0.01, 0.05), "unmatched": (0.01, 0.05),
         "van_rossum": (0.02, 0.1), "victor_purpura": (0.02, 0.1), "divergence": _NONE,
         "trace_rmse": (0.02, 0.1), "trace_max": _NONE,
+        # a spike moved by a step changes each pair it takes part in by about dt / tau (0.5 % at 0.1 ms
+        # and 20 ms): weights within 1 % agree, 5 % is close; their distributions within 0.02 / 0.05
+        "weight_error": (0.01, 0.05), "weight_ks": (0.02, 0.05),
     }, window=0.001, tau=0.005),
     # Recurrent networks are chaotic: one spike moved by rounding reshuffles every later spike, so
     # per-spike and per-neuron metrics are reported only. Rates: network population rates agree to 1-3 %
@@ -88,6 +97,10 @@ PROFILES: dict[str, Profile] = {
         "rate": (0.02, 0.05), "cv_isi": (0.05, 0.1), "count_error": _NONE, "unmatched": _NONE,
         "van_rossum": _NONE, "victor_purpura": _NONE, "divergence": _NONE,
         "trace_rmse": _NONE, "trace_max": _NONE,
+        # chaos reshuffles the spikes and so every synapse's history: single weights are reported only;
+        # the distribution of a plastic projection's weights is what a network's learning produces.
+        # KS 0.05 (issue 10's bar for Song-Miller-Abbott) agrees; 0.1 is close
+        "weight_error": _NONE, "weight_ks": (0.05, 0.1),
     }, window=0.002, tau=0.01),
 }
 

@@ -61,6 +61,7 @@ def _grade_matrix(report: dict) -> str:
     """Backends by population and trace, each cell the worst grade there (Brian2's feature table)."""
     columns = [(f"{pop}", p["backends"]) for pop, p in report["populations"].items()]
     columns += [(f"{key}", t["backends"]) for key, t in report["traces"].items()]
+    columns += [(f"{key} weights", w["backends"]) for key, w in report.get("weights", {}).items()]
     if not report["compared"] or not columns:
         return ""
     head = "".join(f"<th><code>{escape(name)}</code></th>" for name, _ in columns)
@@ -155,6 +156,8 @@ def html_page(comparison) -> str:
             drawn = plots.trace_error(data, errors, unit)
             if drawn:
                 out.append(_img(drawn, f"trace error {key}"))
+    from . import weights
+    out.append(weights.html(comparison))
     stimulus_figure = plots.stimuli(data)
     if stimulus_figure:
         out.append("<h2>Injected currents</h2>" + _img(stimulus_figure, "injected currents"))

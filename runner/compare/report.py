@@ -99,6 +99,7 @@ def markdown(report: dict) -> str:
     out.append("")
     columns = [(pop, p["backends"]) for pop, p in report["populations"].items()]
     columns += [(key, t["backends"]) for key, t in report["traces"].items()]
+    columns += [(f"{key} weights", w["backends"]) for key, w in report.get("weights", {}).items()]
     if report["compared"] and columns:
         out += ["## Grades", "", "| backend | " + " | ".join(f"`{name}`" for name, _ in columns) + " |",
                 "|---|" + "---|" * len(columns)]
@@ -147,8 +148,8 @@ def markdown(report: dict) -> str:
             for c in checks:
                 out.append(f"- {'pass' if c['passed'] else '**FAIL**'}: {c['message']}")
         out.append("")
-    from . import causes, connectivity
-    out += causes.markdown(report) + connectivity.markdown(report)
+    from . import causes, connectivity, weights
+    out += weights.markdown(report) + causes.markdown(report) + connectivity.markdown(report)
     out += ["## Tolerances", "", "| metric | limits | from |", "|---|---|---|"]
     for metric, limits in prof["limits"].items():
         out.append(f"| `{metric}` | {limit_text(limits)} | {limits['source']} |")

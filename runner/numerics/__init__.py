@@ -11,7 +11,8 @@ functions of arrays, so that the reference engine and the adapters that must rep
 - :mod:`.spiking`: spike conditions, resets and refractoriness (phases 3 and 4);
 - :mod:`.initial`: initial values a model derives (HH gates at their steady state);
 - :mod:`.schedules`: stimulus currents as changes per step;
-- :mod:`.delivery`: spike delivery from compressed sparse rows into ring buffers.
+- :mod:`.delivery`: spike delivery from compressed sparse rows into ring buffers;
+- :mod:`.plasticity`: STDP weight updates and the Tsodyks-Markram release (schema/semantics.md).
 
 Nothing here holds engine state (ring buffers, refractory counters, recordings): callers own the state
 arrays and pass them in; functions update them in place where they say so.
