@@ -28,15 +28,11 @@ DEFAULT_CODEGEN = "cython"
 #: spec model type -> translation table: the composed neuron models and the replayed spike sources
 TRANSLATIONS = {**_NEURONS, **drawn_sources("SpikeGeneratorGroup", UNITS)}
 
-#: catalogue models without pieces here yet, each declared (a model added to the catalogue must be too)
-_NOT_YET = ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
-
 CAPABILITIES = Capabilities(
     models=frozenset(TRANSLATIONS),
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(rule.source for rule in table.state) for m, table in _NEURONS.items()},
     reasons={
-        **{m: "not implemented in the brian2 adapter yet" for m in _NOT_YET},
         "plasticity:stdp": "not implemented in the brian2 adapter yet",
         "short_term:tsodyks_markram": "not implemented in the brian2 adapter yet",
         "record:weight": "weights are static in the brian2 adapter; recording them is not implemented",

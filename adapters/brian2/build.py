@@ -16,6 +16,7 @@ import numpy as np
 
 from ...schema.errors import BackendError
 from ..base import Trace
+from .membranes import chained_rk4
 from .models import PATHWAY_WHEN, TRANSLATIONS, group_code, hidden_state
 
 
@@ -128,7 +129,7 @@ def _neuron_group(b2, g, exact, clock):
         namespace["stimulus_table"] = b2.TimedArray(g.stimulus.values * b2.amp, dt=g.stimulus.every * clock.dt,
                                                     name=_identifier(f"stimulus_{g.name}"))
     group = b2.NeuronGroup(g.size, code.equations, threshold=code.threshold, reset=code.reset,
-                           refractory=code.refractory, method=exact if code.method == "exact" else code.method,
+                           refractory=code.refractory, method=_state_updater(b2, code, exact),
                            namespace=namespace, clock=clock,
                            name=_identifier(g.name))
     for name, values in g.arrays.items():
@@ -140,11 +141,23 @@ def _neuron_group(b2, g, exact, clock):
         setattr(group, name, np.zeros(g.size) * _unit(b2, unit))
     if g.stimulus is not None:
         group.stim_column = g.stimulus.column
-    if code.clamp is not None:
-        # after the state update (order 0 of the same slot), before synapses and threshold; a
-        # run_regularly operation is one of the group's contained objects, so it joins the Network with it
-        group.run_regularly(code.clamp, when="groups", order=1, name=_identifier(f"clamp_{g.name}"))
+    # run_regularly operations are contained objects of the group, so they join the Network with it
+    if code.before_update is not None:
+        group.run_regularly(code.before_update, when="before_groups", name=_identifier(f"before_update_{g.name}"))
+    if code.after_update is not None:
+        # after the state update (order 0 of the same slot), before the pathways and the threshold
+        group.run_regularly(code.after_update, when="groups", order=1, name=_identifier(f"after_update_{g.name}"))
     return group
+
+
+def _state_updater(b2, code, exact):
+    """The Brian2 state updater the membrane piece states: ``exact`` (the cached sympy solution), a
+    method name, or ``substeps`` chained steps of rk4 (membranes.chained_rk4)."""
+    if code.substeps > 1:
+        if code.method != "rk4":
+            raise ValueError(f"substeps of method {code.method!r}: only rk4 can be chained")
+        return b2.ExplicitStateUpdater(chained_rk4(code.substeps))
+    return exact if code.method == "exact" else code.method
 
 
 def _synapses(b2, plan, syn, groups, sources, clock):

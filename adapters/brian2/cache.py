@@ -88,7 +88,8 @@ class CachedExact:
 
 def structure_hash(plan, codegen: str) -> str:
     """Hash of what ends up in cpp_standalone's generated code: object kinds, sizes, equations, their
-    state-update methods, on_pre statements and inlined constants; not the arrays (connectivity, weights, initial values, spike times), which
+    state-update methods, thresholds, resets and per-step operations, on_pre statements and inlined
+    constants; not the arrays (connectivity, weights, initial values, spike times), which
     Brian2 stores as data files. Two networks differing only in those arrays share one build."""
     from .models import group_code
 
@@ -96,7 +97,8 @@ def structure_hash(plan, codegen: str) -> str:
            "synapses": [], "probes": []}
     for g in plan.groups.values():
         code = group_code(g)
-        doc["groups"].append([g.name, g.size, code.equations, code.method, sorted(g.constants.items()),
+        doc["groups"].append([g.name, g.size, code.equations, code.method, code.substeps, code.threshold,
+                              code.reset, code.before_update, code.after_update, sorted(g.constants.items()),
                               g.record_spikes,
                               None if g.stimulus is None else list(g.stimulus.values.shape) + [g.stimulus.every]])
     for s in plan.sources.values():
