@@ -16,6 +16,7 @@ import numpy as np
 
 from ...schema.errors import BackendError
 from ..base import Trace
+from .cache import CachedStateUpdater
 from .membranes import chained_rk4
 from .models import PATHWAY_WHEN, TRANSLATIONS, group_code, hidden_state
 
@@ -77,9 +78,8 @@ def _clock_class(b2):
     return OrderedClock
 
 
-def build_network(b2, plan, exact) -> Built:
-    """Create every Brian2 object of ``plan``; ``exact`` is the state-update method used where a model's
-    membrane states ``exact`` (Brian2's own, or the adapter's cached copy of it)."""
+def build_network(b2, plan) -> Built:
+    """Create every Brian2 object of ``plan``."""
     second = b2.second
     clock_class = _clock_class(b2)
     clock = clock_class(dt=plan.dt * second, name="snn_clock")
@@ -91,7 +91,7 @@ def build_network(b2, plan, exact) -> Built:
     for g in plan.groups.values():
         path = ("populations", next(iter(g.members)), "model")
         try:
-            groups[g.name] = _neuron_group(b2, g, exact, clock)
+            groups[g.name] = _neuron_group(b2, g, clock)
         except Exception as exc:
             raise BuildError(path, exc) from exc
         objects.append(groups[g.name])
@@ -120,7 +120,7 @@ def build_network(b2, plan, exact) -> Built:
     return built
 
 
-def _neuron_group(b2, g, exact, clock):
+def _neuron_group(b2, g, clock):
     code = group_code(g)
     table = TRANSLATIONS[g.model]
     units = {rule.target: rule.unit for rule in table.params}
@@ -129,7 +129,7 @@ def _neuron_group(b2, g, exact, clock):
         namespace["stimulus_table"] = b2.TimedArray(g.stimulus.values * b2.amp, dt=g.stimulus.every * clock.dt,
                                                     name=_identifier(f"stimulus_{g.name}"))
     group = b2.NeuronGroup(g.size, code.equations, threshold=code.threshold, reset=code.reset,
-                           refractory=code.refractory, method=_state_updater(b2, code, exact),
+                           refractory=code.refractory, method=_state_updater(code),
                            namespace=namespace, clock=clock,
                            name=_identifier(g.name))
     for name, values in g.arrays.items():
@@ -150,14 +150,14 @@ def _neuron_group(b2, g, exact, clock):
     return group
 
 
-def _state_updater(b2, code, exact):
-    """The Brian2 state updater the membrane piece states: ``exact`` (the cached sympy solution), a
-    method name, or ``substeps`` chained steps of rk4 (membranes.chained_rk4)."""
-    if code.substeps > 1:
-        if code.method != "rk4":
-            raise ValueError(f"substeps of method {code.method!r}: only rk4 can be chained")
-        return b2.ExplicitStateUpdater(chained_rk4(code.substeps))
-    return exact if code.method == "exact" else code.method
+def _state_updater(code) -> CachedStateUpdater:
+    """The state updater the membrane piece states (models.ModelCode): its method, or ``substeps``
+    chained steps of rk4 (membranes.chained_rk4), with the symbolic work cached (cache.py)."""
+    if code.substeps == 1:
+        return CachedStateUpdater(code.method)
+    if code.method != "rk4":
+        raise ValueError(f"substeps of method {code.method!r}: only rk4 is chained")
+    return CachedStateUpdater(f"rk4 x {code.substeps}", chained_rk4(code.substeps))
 
 
 def _synapses(b2, plan, syn, groups, sources, clock):

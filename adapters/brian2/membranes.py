@@ -18,8 +18,10 @@ by and multiplied with Brian2's units, so that ``u``, ``a``, ``b`` and ``d`` kee
 
 from __future__ import annotations
 
+from ...numerics import adex as adex_math
 from ...numerics import hh as hh_math
 from ...numerics import izhikevich as izh_math
+from ...schema.values import value_bounds
 from ..translation import Rule, rename
 from .pieces import T_REF, Membrane
 #: g_L = cm / tau_m, the reference engine's leak conductance (the same float)
@@ -54,6 +56,12 @@ LIF_COND = Membrane(
     offset="I_offset",
 )
 
+def _adex_check(params) -> list[tuple[str, str]]:
+    """delta_t <= 0 and an exponential term that could overflow, as on the reference engine."""
+    return adex_math.exponent_problems(value_bounds(params["delta_t"])[0], value_bounds(params["v_spike"])[1],
+                                       value_bounds(params["v_thresh"])[0])
+
+
 #: adaptive exponential integrate-and-fire (adex_cond_exp, adex_cond_alpha), V = min(v, v_spike) on
 #: every right-hand side; while refractory v is held and w evolves with v = v_reset
 ADEX = Membrane(
@@ -86,6 +94,7 @@ ADEX = Membrane(
     refractory="t_ref",
     offset="I_offset",
     potential="vb",
+    check=_adex_check,
 )
 
 _PEAK = f"{izh_math.V_PEAK:g}*mV"
@@ -122,9 +131,9 @@ HH = Membrane(
     "hodgkin_huxley_traub",
     equations=(
         "dv/dt = (G_leak*(E_leak - v) + gNa*m**3*h*(E_Na - v) + gK*n**4*(E_K - v){drive})/Cm : volt",
-        "dm/dt = alpha_m - (alpha_m + beta_m)*m : 1",
-        "dh/dt = alpha_h - (alpha_h + beta_h)*h : 1",
-        "dn/dt = alpha_n - (alpha_n + beta_n)*n : 1",
+        "dm/dt = alpha_m*(1 - m) - beta_m*m : 1",
+        "dh/dt = alpha_h*(1 - h) - beta_h*h : 1",
+        "dn/dt = alpha_n*(1 - n) - beta_n*n : 1",
         "v_rel = (v - V_offset)/mV : 1",
         "alpha_m = 1.28/exprel((13 - v_rel)/4)/ms : Hz",
         "beta_m = 1.4/exprel((v_rel - 40)/5)/ms : Hz",

@@ -70,7 +70,9 @@ class Membrane:
     automatic choice); ``substeps(dt)`` (dt in s; None: 1) says how many equal substeps of it make one
     step. ``potential`` is the name of the membrane potential that synaptic currents see (a bounded one
     for AdEx), ``before_update`` code run in every step before the integration (None: none), ``hidden``
-    Brian2-only state (name -> unit, starting at 0).
+    Brian2-only state (name -> unit, starting at 0). ``check(params)`` lists the parameter values the
+    piece cannot run, as (spec parameter, message), from the model's params (spec values or
+    distributions; None: every value runs).
     """
 
     name: str
@@ -89,6 +91,7 @@ class Membrane:
     potential: str = "v"
     before_update: Optional[str] = None
     hidden: Mapping[str, str] = field(default_factory=dict)
+    check: Optional[Callable[[Mapping], list[tuple[str, str]]]] = None
 
     def lines(self, currents: Sequence[str], unless_refractory: bool) -> list[str]:
         drive = self.drive.format(" + ".join(currents)) if currents else ""

@@ -105,16 +105,9 @@ class AdexGroup(LifCondGroup):
     @staticmethod
     def check_params(params) -> list[tuple[str, str]]:
         """(parameter, message) for what this scheme cannot run: delta_t <= 0, and an exponential term
-        that could overflow, (v_spike - v_thresh) / delta_t above ln(DBL_MAX / 1e20) (NEST's limit)."""
-        delta_low = value_bounds(params["delta_t"])[0]
-        if delta_low <= 0:
-            return [("delta_t", "delta_t must be positive on the reference engine (the exponential term "
-                                "divides by it; without that term the model is lif_cond_*)")]
-        span = value_bounds(params["v_spike"])[1] - value_bounds(params["v_thresh"])[0]
-        if span / delta_low > adex_math.MAX_EXPONENT:
-            return [("v_spike", f"(v_spike - v_thresh) / delta_t can reach {span / delta_low:.4g}: the "
-                                f"exponential term would overflow above {adex_math.MAX_EXPONENT:.4g}")]
-        return []
+        that could overflow (numerics.adex.exponent_problems)."""
+        return adex_math.exponent_problems(value_bounds(params["delta_t"])[0], value_bounds(params["v_spike"])[1],
+                                           value_bounds(params["v_thresh"])[0])
 
     def __init__(self, params, initial, dt, integrator="standard", *, kinetics):
         super().__init__(params, initial, dt, integrator, kinetics=kinetics)

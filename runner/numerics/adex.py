@@ -28,6 +28,20 @@ from .propagators import scalar_if_uniform
 MAX_EXPONENT = math.log(np.finfo(float).max / 1e20)
 
 
+def exponent_problems(delta_t_low: float, v_spike_high: float, v_thresh_low: float) -> list[tuple[str, str]]:
+    """(parameter, message) for what the scheme cannot run, from the parameters' bounds (V): delta_t <= 0
+    (the exponential term divides by it) and an exponential term that could overflow,
+    (v_spike - v_thresh) / delta_t above :data:`MAX_EXPONENT` (NEST's limit)."""
+    if delta_t_low <= 0:
+        return [("delta_t", "delta_t must be positive (the exponential term divides by it; without that "
+                            "term the model is lif_cond_*)")]
+    span = v_spike_high - v_thresh_low
+    if span / delta_t_low > MAX_EXPONENT:
+        return [("v_spike", f"(v_spike - v_thresh) / delta_t can reach {span / delta_t_low:.4g}: the "
+                            f"exponential term would overflow above {MAX_EXPONENT:.4g}")]
+    return []
+
+
 @dataclass(frozen=True)
 class AdexCoefficients:
     """SI coefficients, one float each when uniform: cm (F), g_leak = cm/tau_m and a (S), v_rest,
