@@ -1,4 +1,4 @@
-"""Whole-process benchmark of the COBAHH network: the reference engine against hand-written native
+"""Whole-process benchmark of the COBAHH network: the reference engine and the brian2 backend against hand-written native
 NEST and Brian2 scripts of the same network, in the same run.
 
 Network: Brette et al. (2007) benchmark 3 ("COBAHH"), 4000 Traub-Miles Hodgkin-Huxley neurons,
@@ -21,6 +21,9 @@ COMMANDS = {
     "brian2-cython": ([PY, "benchmarks/cobahh_brian2.py", "--codegen", "cython"], ["benchmarks/cobahh_brian2.py"]),
     "snnrun-reference": ([str(BIN / "snnrun"), "specs/cobahh.yaml", "--out", "{out}"],
                          [str(BIN / "snnrun"), "specs/cobahh.yaml"]),
+    # the brian2 backend, cython (its default target; the warm-up run fills the compile cache)
+    "snnrun-brian2": ([str(BIN / "snnrun"), "specs/cobahh.yaml", "--backend", "brian2", "--out", "{out}"],
+                      [str(BIN / "snnrun"), "specs/cobahh.yaml"]),
 }
 
 if __name__ == "__main__":

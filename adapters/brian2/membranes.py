@@ -5,8 +5,8 @@ values at the stage times (the conductance kinetics of :mod:`.pieces`) and the i
 over the step. Text and data only: nothing here imports Brian2.
 
 - ``min(v, v_spike)`` (AdEx) and ``min(v, 30 mV)`` (Izhikevich) are written as arithmetic,
-  ``v*int(v <= b) + b*int(v > b)``, which is exactly the minimum and which Brian2's symbolic
-  processing of the state updater keeps as it is;
+  ``v*int(v <= b) + b*int(v > b)``, which is exactly the minimum (one product is the value times 1,
+  the other 0) in every code generation target;
 - Hodgkin-Huxley takes ``ceil(dt / 0.05 ms)`` chained RK4 substeps per step (:func:`chained_rk4`), its
   rate functions use Brian2's ``exprel`` (the reference's ``x / expm1(x)`` with its limit at the
   removable singularities), and a spike is an upward crossing of -20 mV between two grid times: the
@@ -24,6 +24,7 @@ from ...numerics import izhikevich as izh_math
 from ...schema.values import value_bounds
 from ..translation import Rule, rename
 from .pieces import T_REF, Membrane
+
 #: g_L = cm / tau_m, the reference engine's leak conductance (the same float)
 _G_LEAK = Rule("G_L", "siemens", ("tau_m", "cm"), forward=lambda tau_m, cm: cm / tau_m,
                reverse=lambda g_leak, cm: cm / g_leak, doc="g_L = cm / tau_m")
@@ -55,6 +56,7 @@ LIF_COND = Membrane(
     refractory="t_ref",
     offset="I_offset",
 )
+
 
 def _adex_check(params) -> list[tuple[str, str]]:
     """delta_t <= 0 and an exponential term that could overflow, as on the reference engine."""

@@ -21,6 +21,12 @@ Linear dynamics are integrated with ``method='exact'`` (sympy's closed form). Th
 tau_m over the whole group the equations say so (``tau_m`` in place of ``tau_syn``) and v is integrated
 without ``(unless refractory)``: refractoriness then clamps v with a ``run_regularly`` operation after the
 integration (the membrane's ``clamp`` code), the same arithmetic effect.
+
+The nonlinear membranes (membranes.py) are integrated with ``rk4``; their conductances are parameters
+whose exact values at rk4's stage times are subexpressions of ``t`` (pieces.py), moved to the step's end
+by a ``run_regularly`` operation right after the integration (``after_update``, in the same slot as the
+clamp, before the pathways add the arriving weights). HH keeps the potential at the step's start for its
+crossing threshold in a ``run_regularly`` operation before the integration (``before_update``).
 """
 
 from __future__ import annotations
