@@ -1,4 +1,5 @@
-"""Whole-process benchmark of the COBA network: the reference engine and the nengo adapter against hand-written native
+"""Whole-process benchmark of the COBA network: the reference engine, the nengo and brian2 adapters
+against hand-written native
 NEST and Brian2 scripts of the same network, in the same run.
 
 Network: Brette et al. (2007) benchmark 1 ("COBA"), 4000 conductance-based LIF neurons,
@@ -24,6 +25,9 @@ COMMANDS = {
     # -- nengo adapter commands --
     "snnrun-nengo": ([str(BIN / "snnrun"), "specs/coba.yaml", "--backend", "nengo", "--out", "{out}"],
                      [str(BIN / "snnrun"), "specs/coba.yaml"]),
+    # the brian2 backend, cython (its default target; the warm-up run fills the compile cache)
+    "snnrun-brian2": ([str(BIN / "snnrun"), "specs/coba.yaml", "--backend", "brian2", "--out", "{out}"],
+                      [str(BIN / "snnrun"), "specs/coba.yaml"]),
 }
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Whole-process benchmark of the COBAHH network: the reference engine and the nengo adapter against hand-written native
+"""Whole-process benchmark of the COBAHH network: the reference engine, the nengo and brian2 adapters
+against hand-written native
 NEST and Brian2 scripts of the same network, in the same run.
 
 Network: Brette et al. (2007) benchmark 3 ("COBAHH"), 4000 Traub-Miles Hodgkin-Huxley neurons,
@@ -24,6 +25,9 @@ COMMANDS = {
     # -- nengo adapter commands --
     "snnrun-nengo": ([str(BIN / "snnrun"), "specs/cobahh.yaml", "--backend", "nengo", "--out", "{out}"],
                      [str(BIN / "snnrun"), "specs/cobahh.yaml"]),
+    # the brian2 backend, cython (its default target; the warm-up run fills the compile cache)
+    "snnrun-brian2": ([str(BIN / "snnrun"), "specs/cobahh.yaml", "--backend", "brian2", "--out", "{out}"],
+                      [str(BIN / "snnrun"), "specs/cobahh.yaml"]),
 }
 
 if __name__ == "__main__":

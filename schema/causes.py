@@ -52,6 +52,10 @@ _REFERENCE = Cause("the reference engine defines what a spec means (exact propag
 _BRIAN2 = Cause("Brian2's sympy closed form instead of the reference's propagators, synaptic inputs added "
                 "one at a time", "rounding: membrane within 4e-15 V, identical spike steps unless a crossing "
                 "lies within about 1e-15 V of v_thresh", "brian2", "membrane traces within 4e-15 V of")
+_BRIAN2_NONLINEAR = Cause("Brian2's rk4 with the exact stage conductances of the reference's scheme, in its own "
+                          "arithmetic (sympy-reordered right-hand sides, SI units)", "rounding: v within 4.5e-16 V "
+                          "(lif_cond, AdEx), 1.7e-13 V (Izhikevich), 2.1e-12 V (HH), identical spike steps",
+                          "brian2", "identical spike steps everywhere; `v` within 4.5e-16 V")
 _BRIAN2_SOURCES = Cause("the drawn stamps are replayed by a SpikeGeneratorGroup one step early, as Brian2 "
                         "stamps spikes at the start of a step", "none: identical stamps", "brian2",
                         "is given to the SpikeGeneratorGroup as the time")
@@ -99,7 +103,8 @@ CAUSES: dict[tuple[str, str], Cause] = {
     **{("reference", m): _REFERENCE for m in LIF + NONLINEAR + SOURCES},
     **{(b, m): _NIR_TORCH for b in ("norse", "snntorch") for m in ("lif_curr_exp", "lif_curr_delta")},
     **{(b, m): _NIR_TORCH_SOURCES for b in ("norse", "snntorch") for m in SOURCES},
-    **{("brian2", m): _BRIAN2 for m in LIF}, **{("brian2", m): _BRIAN2_SOURCES for m in SOURCES},
+    **{("brian2", m): _BRIAN2 for m in LIF}, **{("brian2", m): _BRIAN2_NONLINEAR for m in NONLINEAR},
+    **{("brian2", m): _BRIAN2_SOURCES for m in SOURCES},
     **{("nengo", m): _NENGO for m in LIF}, **{("nengo", m): _NENGO_SOURCES for m in SOURCES},
     **{("nengo", m): _NENGO_NUMERICS for m in NONLINEAR},
     **{("pynn:nest", m): _NEST for m in LIF}, **{("pynn:nest", m): _NEST_SOURCES for m in SOURCES},

@@ -432,10 +432,12 @@ def test_every_parameter_and_state_variable_is_translated_and_round_trips(model)
         assert table.state_reverse(name, value) == 0.25 and target == table.state_rule(name).target
     # the Brian2 names are the ones the model's equations use, with every parameter per neuron
     code = neuron_code(model, {rule.target for rule in table.params}, stimulus=True)
-    text = "\n".join([code.equations, code.threshold, code.reset, code.refractory])
+    text = "\n".join([code.equations, code.threshold, code.reset, str(code.refractory)])
     for rule in table.params + table.state:
         assert rule.target in text, rule
-    assert code.method == "exact"  # stated by the membrane piece, never Brian2's automatic choice
+    # stated by the membrane piece (semantics.md, brian2), never Brian2's automatic choice
+    assert code.method == MODELS[model].membrane.method
+    assert code.method == ("exact" if model.startswith("lif_curr") else "rk4")
 
 
 def test_capabilities_cover_the_reference_engine():
@@ -454,25 +456,30 @@ snnrun: "1.0"
 name: unsupported
 simulation: {duration: 10 ms, dt: 0.1 ms}
 populations:
-  iz: {size: 2, model: {type: izhikevich}}
-  ok: {size: 2, model: {type: lif_curr_exp}}
-  cond: {size: 2, model: {type: lif_cond_exp}}
+  flat: {size: 2, model: {type: adex_cond_exp, params: {delta_t: 0 mV}}}
+  steep: {size: 2, model: {type: adex_cond_exp, params: {delta_t: 0.01 mV, v_spike: 0 mV}}}
+  ok: {size: 2, model: {type: adex_cond_exp}}
+projections:
+  p: {pre: ok, post: ok, connect: {rule: all_to_all}, synapse: {receptor: exc, weight: 1 nS}}
 record:
-  - {population: iz, variable: u}
+  - {projection: p, variable: weight}
 """
 
 
 def test_check_lists_what_brian2_cannot_run_with_spec_paths(tmp_path):
+    """AdEx parameters the scheme cannot run (as on the reference engine: delta_t <= 0 divides by
+    zero, a bound of the exponential term above exp(663.7) overflows) and recording weights."""
     spec = spec_from_text(UNSUPPORTED_SPEC, tmp_path)
     problems = Brian2Adapter().check(spec)
     paths = {p.path for p in problems}
-    assert ("populations", "iz", "model", "type") in paths
-    assert ("populations", "cond", "model", "type") in paths
+    assert ("populations", "flat", "model", "params", "delta_t") in paths
+    assert ("populations", "steep", "model", "params", "v_spike") in paths
+    assert ("record", 0) in paths
     assert not any("ok" in p.path for p in problems)
     assert all(p.line > 0 for p in problems)
     snnrun = str(Path(sys.executable).with_name("snnrun"))
     proc = subprocess.run([snnrun, "check", str(tmp_path / "spec.yaml"), "--backend", "brian2"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == UnsupportedFeature.exit_code
-    assert "populations.iz.model.type" in proc.stderr and "izhikevich" in proc.stderr
-    assert "populations.cond.model.type" in proc.stderr
+    assert "populations.flat.model.params.delta_t" in proc.stderr and "must be positive" in proc.stderr
+    assert "populations.steep.model.params.v_spike" in proc.stderr and "overflow" in proc.stderr

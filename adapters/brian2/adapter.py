@@ -19,6 +19,7 @@ from ...schema import catalogue as cat
 from ...schema.errors import BackendError, SnnrunError
 from ..base import Adapter, Capabilities, Progress, RunOutput
 from ..translation import drawn_sources
+from .models import MODELS
 from .models import TRANSLATIONS as _NEURONS
 from .pieces import UNITS
 
@@ -28,15 +29,11 @@ DEFAULT_CODEGEN = "cython"
 #: spec model type -> translation table: the composed neuron models and the replayed spike sources
 TRANSLATIONS = {**_NEURONS, **drawn_sources("SpikeGeneratorGroup", UNITS)}
 
-#: catalogue models without pieces here yet, each declared (a model added to the catalogue must be too)
-_NOT_YET = ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
-
 CAPABILITIES = Capabilities(
     models=frozenset(TRANSLATIONS),
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(rule.source for rule in table.state) for m, table in _NEURONS.items()},
     reasons={
-        **{m: "not implemented in the brian2 adapter yet" for m in _NOT_YET},
         "plasticity:stdp": "not implemented on brian2 yet",
         "short_term:tsodyks_markram": "not implemented on brian2 yet",
         "record:weight": "not implemented on brian2 yet (its weights are static)",
@@ -56,6 +53,15 @@ class Brian2Adapter(Adapter):
     capabilities = CAPABILITIES
     translations = TRANSLATIONS
     isolate = True  # Brian2 keeps process-wide state (devices, preferences): run in a worker process
+
+    def check(self, spec):
+        problems = super().check(spec)
+        for name, pop in spec.populations.items():
+            model = MODELS.get(pop.model.type)
+            if model is not None and model.membrane.check is not None:
+                problems += [spec.problem(spec.parameter_path(name, param), message)
+                             for param, message in model.membrane.check(pop.model.params)]
+        return problems
 
     def versions(self) -> dict[str, str]:
         out = {}
@@ -82,7 +88,7 @@ class Brian2Adapter(Adapter):
         t0 = time.perf_counter()
         import brian2 as b2  # noqa: deferred on purpose (seconds of start-up)
 
-        from .cache import CachedExact, cache_root, locked, structure_hash
+        from .cache import cache_root, locked, structure_hash
         from .plan import make_plan
 
         plan = make_plan(instance)
@@ -91,7 +97,6 @@ class Brian2Adapter(Adapter):
         # the generated files and makes cpp_standalone recompile a project it has already built
         gc.collect()
         t_prepare = time.perf_counter() - t0  # importing Brian2 (about 1 s) and planning
-        method = CachedExact()
         seen = _WarningCollector()
         brian_logger = logging.getLogger("brian2")
         brian_logger.addHandler(seen)
@@ -99,9 +104,9 @@ class Brian2Adapter(Adapter):
             if target == "cpp_standalone":
                 folder = cache_root() / structure_hash(plan, target)
                 with locked(folder):
-                    out = self._standalone(b2, plan, instance, method, folder, progress)
+                    out = self._standalone(b2, plan, instance, folder, progress)
             else:
-                out = self._runtime(b2, plan, instance, method, target, progress)
+                out = self._runtime(b2, plan, instance, target, progress)
         finally:
             brian_logger.removeHandler(seen)
         spikes, traces, timings = out
@@ -112,7 +117,7 @@ class Brian2Adapter(Adapter):
         return RunOutput(spikes, traces, timings={"prepare": t_prepare, **timings}, versions=versions,
                          warnings=list(plan.warnings) + seen.messages)
 
-    def _runtime(self, b2, plan, instance, method, target, progress):
+    def _runtime(self, b2, plan, instance, target, progress):
         from brian2.devices.device import get_device, runtime_device
 
         from .build import build_network, collect
@@ -123,7 +128,7 @@ class Brian2Adapter(Adapter):
             b2.set_device(runtime_device)
         try:
             t0 = time.perf_counter()
-            built = build_network(b2, plan, method)
+            built = build_network(b2, plan)
             t1 = time.perf_counter()
             report, period = None, 1.0
             heartbeat = Heartbeat(progress, instance.n_steps, COMPILING)
@@ -143,7 +148,7 @@ class Brian2Adapter(Adapter):
         finally:
             b2.prefs.codegen.target = previous
 
-    def _standalone(self, b2, plan, instance, method, folder, progress=None):
+    def _standalone(self, b2, plan, instance, folder, progress=None):
         from brian2.devices.device import all_devices, reset_device
 
         from .build import build_network, collect
@@ -153,7 +158,7 @@ class Brian2Adapter(Adapter):
         b2.set_device(device, build_on_run=False, directory=str(folder))
         try:
             t0 = time.perf_counter()
-            built = build_network(b2, plan, method)
+            built = build_network(b2, plan)
             built.network.run(plan.n_steps * plan.dt * b2.second, namespace={})
             t1 = time.perf_counter()
             with Heartbeat(progress, instance.n_steps, "compiling and running (compiled once, cached afterwards)"):

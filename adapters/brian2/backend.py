@@ -10,5 +10,5 @@ BACKEND = BackendDeclaration(
     options={"type": "object", "additionalProperties": False, "properties": {
         "codegen": {"enum": ["numpy", "cython", "cpp_standalone"],
                     "description": "Brian2's code generation target (default cython)"}}},
-    description="Brian2 2.9, exact integration, any code generation target",
+    description="Brian2 2.9, each model with its stated method (exact, rk4), any code generation target",
 )

@@ -16,6 +16,8 @@ import numpy as np
 
 from ...schema.errors import BackendError
 from ..base import Trace
+from .cache import CachedStateUpdater
+from .membranes import chained_rk4
 from .models import PATHWAY_WHEN, TRANSLATIONS, group_code, hidden_state
 
 
@@ -76,9 +78,8 @@ def _clock_class(b2):
     return OrderedClock
 
 
-def build_network(b2, plan, exact) -> Built:
-    """Create every Brian2 object of ``plan``; ``exact`` is the state-update method used where a model's
-    membrane states ``exact`` (Brian2's own, or the adapter's cached copy of it)."""
+def build_network(b2, plan) -> Built:
+    """Create every Brian2 object of ``plan``."""
     second = b2.second
     clock_class = _clock_class(b2)
     clock = clock_class(dt=plan.dt * second, name="snn_clock")
@@ -90,7 +91,7 @@ def build_network(b2, plan, exact) -> Built:
     for g in plan.groups.values():
         path = ("populations", next(iter(g.members)), "model")
         try:
-            groups[g.name] = _neuron_group(b2, g, exact, clock)
+            groups[g.name] = _neuron_group(b2, g, clock)
         except Exception as exc:
             raise BuildError(path, exc) from exc
         objects.append(groups[g.name])
@@ -119,7 +120,7 @@ def build_network(b2, plan, exact) -> Built:
     return built
 
 
-def _neuron_group(b2, g, exact, clock):
+def _neuron_group(b2, g, clock):
     code = group_code(g)
     table = TRANSLATIONS[g.model]
     units = {rule.target: rule.unit for rule in table.params}
@@ -128,7 +129,7 @@ def _neuron_group(b2, g, exact, clock):
         namespace["stimulus_table"] = b2.TimedArray(g.stimulus.values * b2.amp, dt=g.stimulus.every * clock.dt,
                                                     name=_identifier(f"stimulus_{g.name}"))
     group = b2.NeuronGroup(g.size, code.equations, threshold=code.threshold, reset=code.reset,
-                           refractory=code.refractory, method=exact if code.method == "exact" else code.method,
+                           refractory=code.refractory, method=_state_updater(code),
                            namespace=namespace, clock=clock,
                            name=_identifier(g.name))
     for name, values in g.arrays.items():
@@ -140,11 +141,23 @@ def _neuron_group(b2, g, exact, clock):
         setattr(group, name, np.zeros(g.size) * _unit(b2, unit))
     if g.stimulus is not None:
         group.stim_column = g.stimulus.column
-    if code.clamp is not None:
-        # after the state update (order 0 of the same slot), before synapses and threshold; a
-        # run_regularly operation is one of the group's contained objects, so it joins the Network with it
-        group.run_regularly(code.clamp, when="groups", order=1, name=_identifier(f"clamp_{g.name}"))
+    # run_regularly operations are contained objects of the group, so they join the Network with it
+    if code.before_update is not None:
+        group.run_regularly(code.before_update, when="before_groups", name=_identifier(f"before_update_{g.name}"))
+    if code.after_update is not None:
+        # after the state update (order 0 of the same slot), before the pathways and the threshold
+        group.run_regularly(code.after_update, when="groups", order=1, name=_identifier(f"after_update_{g.name}"))
     return group
+
+
+def _state_updater(code) -> CachedStateUpdater:
+    """The state updater the membrane piece states (models.ModelCode): its method, or ``substeps``
+    chained steps of rk4 (membranes.chained_rk4), with the symbolic work cached (cache.py)."""
+    if code.substeps == 1:
+        return CachedStateUpdater(code.method)
+    if code.method != "rk4":
+        raise ValueError(f"substeps of method {code.method!r}: only rk4 is chained")
+    return CachedStateUpdater(f"rk4 x {code.substeps}", chained_rk4(code.substeps))
 
 
 def _synapses(b2, plan, syn, groups, sources, clock):

@@ -1,9 +1,11 @@
 """Per-user caches of the Brian2 adapter, so a cost is paid once per user and not once per run.
 
-- ``exact/``: the abstract code of Brian2's exact (sympy) solution per set of equations. Solving the
+- ``exact/``: the abstract code of Brian2's state updaters per set of equations and method. Solving the
   alpha-synapse system symbolically takes seconds (about 8 s for lif_curr_alpha on this project's
-  machine type), on every run, in every process; the result depends only on the equation text and the
-  Brian2/sympy versions, so it is stored as text and reused. The code is Brian2's own ``exact`` output.
+  machine type), and so does substituting HH's chained RK4 stages (about 1.5 s), on every run, in every
+  process; the result depends only on the equation text, the method and the Brian2/sympy versions, so
+  it is stored as text and reused (the folder keeps its first name: it held exact solutions only). The
+  code is Brian2's own output.
 - ``<hash>/``: one cpp_standalone project per network structure (see :func:`structure_hash`); Brian2
   rewrites only the files whose contents changed, so ``make`` recompiles nothing when the structure is
   the same and only the changed files when a constant changed.
@@ -51,32 +53,45 @@ def _digest(doc) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-class CachedExact:
-    """A Brian2 state-update method: Brian2's ``exact`` with its result memoised on disk.
+class CachedStateUpdater:
+    """A Brian2 state-update method whose result (abstract code) is memoised on disk: Brian2's registered
+    method ``name`` (``exact``, ``rk4``, ...), or the ``ExplicitStateUpdater`` of ``description`` (the
+    chained RK4 substeps of membranes.chained_rk4).
 
     Brian2 calls it as ``method(equations, variables, method_options)``. Equations whose text was
-    solved before get the stored code; others are solved by Brian2 (which raises its own
-    UnsupportedEquationsException for non-linear ones) and stored. A cache that cannot be written is
-    only slower.
+    integrated before with the same method get the stored code; others are integrated by Brian2 (which
+    raises its own UnsupportedEquationsException, e.g. for non-linear equations given to ``exact``)
+    and stored. A cache that cannot be written is only slower. What it saves per run: the symbolic
+    solution of the alpha-current LIF (about 8 s) and the symbolic substitution of HH's chained RK4
+    stages (about 1.5 s).
     """
 
-    __name__ = "exact"
-
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, name: str, description: str | None = None, folder: Path | None = None):
+        self.__name__ = name
+        self.description = description
         self.folder = folder or cache_root() / "exact"
 
-    def __call__(self, equations, variables=None, method_options=None):
-        from brian2.stateupdaters.exact import exact
+    def _method(self):
+        from brian2 import ExplicitStateUpdater
+        from brian2.stateupdaters.base import StateUpdateMethod
 
+        if self.description is not None:
+            return ExplicitStateUpdater(self.description)
+        return StateUpdateMethod.stateupdaters[self.__name__]
+
+    def __call__(self, equations, variables=None, method_options=None):
         names = sorted(equations.identifiers | set(equations.names))
         kinds = {n: type(variables[n]).__name__ for n in names if variables and n in variables}
-        key = _digest({"eqs": str(equations), "kinds": kinds, "options": method_options, **_versions()})
-        path = self.folder / f"{key}.txt"
+        key = {"eqs": str(equations), "kinds": kinds, "options": method_options, **_versions()}
+        if self.__name__ != "exact" or self.description is not None:
+            # the key of an exact solution is what it was before other methods were cached (same files)
+            key.update(method=self.__name__, description=self.description)
+        path = self.folder / f"{_digest(key)}.txt"
         try:
             return path.read_text(encoding="utf-8")
         except OSError:
             pass
-        code = exact(equations, variables, method_options)
+        code = self._method()(equations, variables, method_options)
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".exact-")
@@ -88,7 +103,8 @@ class CachedExact:
 
 def structure_hash(plan, codegen: str) -> str:
     """Hash of what ends up in cpp_standalone's generated code: object kinds, sizes, equations, their
-    state-update methods, on_pre statements and inlined constants; not the arrays (connectivity, weights, initial values, spike times), which
+    state-update methods, thresholds, resets and per-step operations, on_pre statements and inlined
+    constants; not the arrays (connectivity, weights, initial values, spike times), which
     Brian2 stores as data files. Two networks differing only in those arrays share one build."""
     from .models import group_code
 
@@ -96,7 +112,8 @@ def structure_hash(plan, codegen: str) -> str:
            "synapses": [], "probes": []}
     for g in plan.groups.values():
         code = group_code(g)
-        doc["groups"].append([g.name, g.size, code.equations, code.method, sorted(g.constants.items()),
+        doc["groups"].append([g.name, g.size, code.equations, code.method, code.substeps, code.threshold,
+                              code.reset, code.before_update, code.after_update, sorted(g.constants.items()),
                               g.record_spikes,
                               None if g.stimulus is None else list(g.stimulus.values.shape) + [g.stimulus.every]])
     for s in plan.sources.values():

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -36,7 +36,8 @@ UNITS = Units("brian2", MappingProxyType({
     "hertz": (1.0, Dimension.FREQUENCY),
     "ohm": (1.0, Dimension.RESISTANCE),
     "1": (1.0, Dimension.DIMENSIONLESS),
-    "amp/second": (1.0, None),  # the alpha kernel's drive
+    "amp/second": (1.0, None),  # the alpha kernel's drive (current kinetics)
+    "siemens/second": (1.0, None),  # the alpha kernel's drive (conductance kinetics)
 }))
 
 #: suffix of each receptor's names in the equations (``I_syn_e``, ``tau_syn_i``)
@@ -64,6 +65,14 @@ class Membrane:
     ``(unless refractory)`` cannot be used (see models.py). ``time_constant`` is the spec parameter
     whose equality with a synaptic time constant makes the exact solution singular (None: never), and
     ``offset`` the Brian2 name of a constant current that may be left out when it is 0 group-wide.
+
+    ``method`` is the Brian2 state updater the piece is integrated with (stated here, never Brian2's
+    automatic choice); ``substeps(dt)`` (dt in s; None: 1) says how many equal substeps of it make one
+    step. ``potential`` is the name of the membrane potential that synaptic currents see (a bounded one
+    for AdEx), ``before_update`` code run in every step before the integration (None: none), ``hidden``
+    Brian2-only state (name -> unit, starting at 0). ``check(params)`` lists the parameter values the
+    piece cannot run, as (spec parameter, message), from the model's params (spec values or
+    distributions; None: every value runs).
     """
 
     name: str
@@ -78,6 +87,11 @@ class Membrane:
     clamp: Optional[str] = None
     time_constant: Optional[str] = None
     offset: Optional[str] = None
+    substeps: Optional[Callable[[float], int]] = None
+    potential: str = "v"
+    before_update: Optional[str] = None
+    hidden: Mapping[str, str] = field(default_factory=dict)
+    check: Optional[Callable[[Mapping], list[tuple[str, str]]]] = None
 
     def lines(self, currents: Sequence[str], unless_refractory: bool) -> list[str]:
         drive = self.drive.format(" + ".join(currents)) if currents else ""
@@ -88,15 +102,21 @@ class Membrane:
         """The Brian2 name of parameter ``spec`` (its rename)."""
         return next(r.target for r in self.params if r.inputs == (spec,))
 
+    def substep_count(self, dt: float) -> int:
+        """Substeps of ``method`` per step of ``dt`` (s)."""
+        return 1 if self.substeps is None else int(self.substeps(dt))
+
 
 @dataclass(frozen=True)
 class SynapseKinetics:
     """A synapse-kinetics piece: per receptor (``{x}`` in the templates is its suffix, ``{tau}`` the Brian2
     name of its time constant), the ``equations`` of its state and the ``current`` it adds to the
-    membrane; ``time_constants`` (receptor -> spec parameter), ``weights`` (receptor -> the variable a
-    spike's weight is added to), ``hidden`` Brian2-only state (name -> unit, starting at 0), and
-    ``voltage_jump``: the weight is added to the membrane potential, so it is discarded while the target
-    is refractory, as in the reference's clamp."""
+    membrane (``{v}``: the membrane's :attr:`Membrane.potential`); ``common`` lines added once whatever
+    the receptors; ``update`` code run right after the integration, in every step; ``time_constants``
+    (receptor -> spec parameter), ``weights`` (receptor -> the variable a spike's weight is added to),
+    ``hidden`` Brian2-only state (name -> unit, starting at 0), and ``voltage_jump``: the weight is
+    added to the membrane potential, so it is discarded while the target is refractory, as in the
+    reference's clamp."""
 
     name: str
     params: tuple[Rule, ...] = ()
@@ -107,13 +127,26 @@ class SynapseKinetics:
     time_constants: Mapping[str, str] = field(default_factory=dict)
     hidden: Mapping[str, str] = field(default_factory=dict)
     voltage_jump: bool = False
+    common: tuple[str, ...] = ()
+    update: tuple[str, ...] = ()
 
     def lines(self, receptor: str, tau: str) -> list[str]:
         return [line.format(x=SUFFIX[receptor], tau=tau) for line in self.equations]
 
+    def current_of(self, receptor: str, potential: str) -> str:
+        return self.current.format(x=SUFFIX[receptor], v=potential)
+
+    def update_code(self, receptor: str, tau: str) -> list[str]:
+        return [line.format(x=SUFFIX[receptor], tau=tau) for line in self.update]
+
     def brian2_time_constant(self, receptor: str) -> str:
         return next(r.target for r in self.params if r.inputs == (self.time_constants[receptor],))
 
+
+#: the refractory period of every reset membrane, in Brian2's counting (see :func:`refractory_period`)
+T_REF = Rule("t_ref", "second", ("tau_refrac", "dt"), forward=refractory_period,
+             reverse=lambda t_ref, dt: t_ref - dt,
+             doc="(round(tau_refrac/dt) + 1) dt: Brian2 counts the spike's own step as refractory")
 
 #: leaky integrate-and-fire: the linear membrane of schema/semantics.md, solved exactly
 LIF = Membrane(
@@ -129,9 +162,7 @@ LIF = Membrane(
         rename("v_rest", "V_rest", "volt"),
         rename("v_thresh", "V_th", "volt"),
         rename("v_reset", "V_reset", "volt"),
-        Rule("t_ref", "second", ("tau_refrac", "dt"), forward=refractory_period,
-             reverse=lambda t_ref, dt: t_ref - dt,
-             doc="(round(tau_refrac/dt) + 1) dt: Brian2 counts the spike's own step as refractory"),
+        T_REF,
         rename("i_offset", "I_offset", "amp"),
     ),
     state=(rename("v", "v", "volt"),),
@@ -156,11 +187,11 @@ CURRENT_EXP = SynapseKinetics(
 )
 
 
-def _alpha_weight(receptor: str) -> Weight:
-    # the drive y jumps by w e / tau_syn, so the current peaks at w (PyNN's convention); the factor is
-    # the reference engine's expression, so the scaled weights are the same floats
-    return Weight(f"y_{SUFFIX[receptor]}", "amp/second", (_TIME_CONSTANTS[receptor],),
-                  factor=lambda tau: math.e / tau, doc="w e / tau_syn: the drive of a current peaking at w")
+def _alpha_weight(receptor: str, unit: str = "amp/second", kind: str = "current") -> Weight:
+    # the drive y jumps by w e / tau_syn, so the current (conductance) peaks at w (PyNN's convention);
+    # the factor is the reference engine's expression, so the scaled weights are the same floats
+    return Weight(f"y_{SUFFIX[receptor]}", unit, (_TIME_CONSTANTS[receptor],),
+                  factor=lambda tau: math.e / tau, doc=f"w e / tau_syn: the drive of a {kind} peaking at w")
 
 
 #: alpha-shaped currents: two linear states per receptor, a spike adds w e / tau_syn to the drive y
@@ -178,4 +209,42 @@ VOLTAGE_DELTA = SynapseKinetics(
     "voltage_delta",
     weights=MappingProxyType({r: Weight("v", "volt") for r in SUFFIX}),
     voltage_jump=True,
+)
+
+# -- conductance kinetics (schema/semantics.md, "the common scheme") ---------------------------------------
+# The conductances are parameters holding their value at the step's start; what the membrane sees is
+# ``g_{x}_t``, their exact value at the time ``t`` Brian2's explicit methods evaluate the right-hand
+# side at (the step's start t0, t0 + dt/2, t0 + dt: rk4's stages), so the membrane integrates the exact
+# decay, as the reference engine does. After the integration ``update`` moves them to the step's end;
+# the pathways then add the arriving weights (phase 2).
+
+_COND_PARAMS = _TAU_SYN + (rename("e_rev_exc", "E_e", "volt"), rename("e_rev_inh", "E_i", "volt"))
+_G = (rename("g_exc", "g_e", "siemens"), rename("g_inh", "g_i", "siemens"))
+#: the step's start, evaluated once per step (shared by every neuron and every receptor)
+_STEP_START = ("t0 = t : second (shared, constant over dt)",)
+
+#: exponentially decaying conductances; a spike of weight w adds w to g
+CONDUCTANCE_EXP = SynapseKinetics(
+    "conductance_exp", _COND_PARAMS, _G,
+    weights=MappingProxyType({r: Weight(f"g_{SUFFIX[r]}", "siemens") for r in SUFFIX}),
+    equations=("g_{x} : siemens", "g_{x}_t = g_{x}*exp(-(t - t0)/{tau}) : siemens"),
+    current="g_{x}_t*(E_{x} - {v})",
+    time_constants=_TIME_CONSTANTS,
+    common=_STEP_START,
+    update=("g_{x} = g_{x}*exp(-dt/{tau})",),
+)
+
+
+#: alpha-shaped conductances (g + s y) exp(-s/tau) over a step; a spike adds w e / tau_syn to the drive y
+CONDUCTANCE_ALPHA = SynapseKinetics(
+    "conductance_alpha", _COND_PARAMS, _G,
+    weights=MappingProxyType({r: _alpha_weight(r, "siemens/second", "conductance") for r in SUFFIX}),
+    equations=("g_{x} : siemens", "y_{x} : siemens/second",
+               "g_{x}_t = (g_{x} + (t - t0)*y_{x})*exp(-(t - t0)/{tau}) : siemens"),
+    current="g_{x}_t*(E_{x} - {v})",
+    time_constants=_TIME_CONSTANTS,
+    hidden=MappingProxyType({"y_e": "siemens/second", "y_i": "siemens/second"}),
+    common=_STEP_START,
+    # in this order: g's end value uses the drive at the step's start
+    update=("g_{x} = (g_{x} + dt*y_{x})*exp(-dt/{tau})", "y_{x} = y_{x}*exp(-dt/{tau})"),
 )

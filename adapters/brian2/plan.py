@@ -49,7 +49,8 @@ class GroupPlan:
 
     ``constants`` are parameters uniform over the group (Brian2 name -> SI float, passed in the
     namespace so Brian2 hoists them out of the per-neuron loop); ``arrays`` the others (per neuron).
-    ``singular`` lists the receptors whose tau_syn equals tau_m for the whole group.
+    ``singular`` lists the receptors whose tau_syn equals tau_m for the whole group, ``substeps`` the
+    number of steps of the membrane's method per dt (pieces.Membrane).
     """
 
     model: str
@@ -62,6 +63,7 @@ class GroupPlan:
     singular: tuple[str, ...] = ()
     stimulus: Optional[StimulusTable] = None
     record_spikes: bool = False
+    substeps: int = 1
 
 
 @dataclass
@@ -166,7 +168,8 @@ def _plan_groups(instance, plan: Plan, recorded: set[str]) -> None:
             values = np.concatenate([np.broadcast_to(np.asarray(p.initial[rule.source], float), p.size) for p in pops])
             initial[rule.target] = table.state_forward(rule.source, values)[1]
         plan.groups[model] = GroupPlan(model, model, offset, members, constants, arrays, initial, tuple(singular),
-                                       record_spikes=any(p.name in recorded for p in pops))
+                                       record_spikes=any(p.name in recorded for p in pops),
+                                       substeps=MODELS[model].membrane.substep_count(plan.dt))
 
 
 def _singular_receptors(model: str, spec_params: dict[str, np.ndarray], plan: Plan) -> list[str]:

@@ -62,6 +62,30 @@ NEURON = Capabilities(
     }),
 )
 
+#: pyNN.brian2 0.13's nonlinear cell types, checked in pyNN/brian2/cells.py and by running them (PyNN 0.13.0,
+#: Brian2 2.9.0): each departs from semantics.md in a way PyNN gives no handle on; the brian2 backend runs
+#: all six to the contract
+_BRIAN2_EULER = ("pyNN.brian2 0.13 leaves the integration method to Brian2's automatic choice among "
+                 "('exact', 'euler', 'heun') (pyNN/brian2/cells.py:64), which takes forward Euler for {cell} "
+                 "(checked), not RK4 with exact conductances (semantics.md); use the brian2 backend")
+_BRIAN2_ADEX = ("pyNN.brian2 0.13's {cell} (AdaptiveNeuronGroup, pyNN/brian2/cells.py:131-144) fires at "
+                "v > v_thresh + 5 delta_T and ignores v_spike, takes v_thresh, delta_T, v_reset, b and tau_refrac "
+                "of neuron 0 for every neuron, and integrates with rk2 without bounding the exponential term "
+                "(checked); use the brian2 backend")
+_BRIAN2_NONLINEAR = {
+    "lif_cond_exp": _BRIAN2_EULER.format(cell="IF_cond_exp"),
+    "lif_cond_alpha": _BRIAN2_EULER.format(cell="IF_cond_alpha"),
+    "adex_cond_exp": _BRIAN2_ADEX.format(cell="EIF_cond_exp_isfa_ista"),
+    "adex_cond_alpha": _BRIAN2_ADEX.format(cell="EIF_cond_alpha_isfa_ista"),
+    "izhikevich": "pyNN.brian2 0.13's Izhikevich (IzhikevichNeuronGroup, pyNN/brian2/cells.py:235-245) resets "
+                  "every neuron with c and d of neuron 0 and is integrated with forward Euler without the bound "
+                  "V = min(v, 30 mV) (checked); use the brian2 backend",
+    "hh_cond_exp": "pyNN.brian2 0.13's HH_cond_exp (BiophysicalNeuronGroup, pyNN/brian2/cells.py:108-115) fires "
+                   "whenever v > -40 mV with no refractoriness, i.e. a spike every step above -40 mV (1066 spikes "
+                   "in 100 ms at 1 nA, dt 0.01 ms, checked), and is integrated with forward Euler; use the brian2 "
+                   "backend",
+}
+
 _BRIAN2_MODELS = CURRENT_LIF | {"lif_curr_delta"} | SOURCES
 BRIAN2 = Capabilities(
     models=frozenset(_BRIAN2_MODELS),
@@ -69,6 +93,7 @@ BRIAN2 = Capabilities(
     recordables=_recordables(_BRIAN2_MODELS),
     reasons=MappingProxyType({
         **_COMMON_REASONS,
+        **_BRIAN2_NONLINEAR,
         "tau_refrac:heterogeneous": "pyNN.brian2 takes one refractory period per population (Brian2's "
                                     "refractory argument), so every neuron's tau_refrac must round to the "
                                     "same number of steps",
