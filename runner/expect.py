@@ -15,7 +15,7 @@ import numpy as np
 
 from .schema import catalogue as cat
 from .schema.model import Expectation, Spec
-from .schema.normalise import METRIC_DIMENSION
+from .schema.observations import METRIC_DIMENSION
 from .schema.units import format_quantity
 
 _SLACK = 1e-9  # absolute slack on comparisons, for times and rates that come out of float arithmetic
