@@ -31,7 +31,6 @@ def suggest(name: str, known) -> str:
     return f" (defined: {', '.join(known)})" if known else " (none defined)"
 
 
-
 class RecordExpectMixin:
     """``record`` and ``expect`` of :class:`snnrun.schema.normalise._Normaliser` (which provides ``data``,
     ``dt`` in s, ``report`` and ``_neurons``)."""
