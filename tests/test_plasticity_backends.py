@@ -186,3 +186,52 @@ def test_stdp_and_tsodyks_markram_on_one_synapse(tmp_path, backend):
     # and the transmitted amplitudes: v of the delta cell equals the reference's at every sample
     mine, theirs = (r.traces[("cell", "v")].to_numpy() for r in (results[backend], results["reference"]))
     np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-15)  # V; rounding of the membrane's update
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("codegen", ["cython", "cpp_standalone"])
+def test_brian2_compiled_targets_give_the_reference_weights(tmp_path, codegen):
+    """The same plastic code compiled (the other tests use numpy code generation): the triplet case of
+    the conformance suite (both pairings, ties of pre and post trains) and STDP with Tsodyks-Markram on
+    one synapse, final and recorded weights equal to the reference's (compiling costs up to a minute
+    the first time; cached afterwards)."""
+    import pathlib
+
+    from conftest import SPECS
+    triplets = (pathlib.Path(SPECS) / "conformance" / "stdp_pairing_triplets.yaml").read_text()
+    triplets = triplets.replace("  - {population: post, variable: spikes}\n",
+                                "  - {population: post, variable: spikes}\n"
+                                "  - {projection: nearest, variable: weight, interval: 10 ms}\n")
+    for name, text in (("triplets", triplets), ("stdp_tm", COMBINED)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        spec = load_spec(path, overrides={"simulation.options": {"brian2": {"codegen": codegen}}})
+        results = execute(spec, ["reference", "brian2"], out=tmp_path / "out", max_workers=2, timeout=900).results
+        mine, ref = results["brian2"], results["reference"]
+        assert len(ref.final_weights) > 0
+        np.testing.assert_allclose(mine.final_weights["weight"], ref.final_weights["weight"], rtol=RTOL_REFERENCE)
+        assert (mine.final_weights["synapse"] == ref.final_weights["synapse"]).all()
+        np.testing.assert_allclose(mine.weights["weight"], ref.weights["weight"], rtol=RTOL_REFERENCE)
+        assert len(mine.weights) == len(ref.weights)
+
+
+@pytest.mark.parametrize("model,variable,case", [("lif_curr_alpha", "i_syn_exc", "tsodyks_markram_current"),
+                                                 ("lif_cond_alpha", "g_exc", "tsodyks_markram_conductance")])
+def test_tsodyks_markram_onto_alpha_targets_equals_the_reference(tmp_path, model, variable, case):
+    """The conformance trains (a depressing and a facilitating synapse) onto alpha cells, where the
+    transmitted x u w is scaled to the alpha drive (e / tau_syn): the recorded synaptic state of both
+    backends equals the reference's within 1e-12 of its range (measured: 1.9e-24 S and 1.3e-25 A on
+    brian2, 0 on nengo)."""
+    import pathlib
+
+    from conftest import SPECS
+    text = (pathlib.Path(SPECS) / "conformance" / f"{case}.yaml").read_text()
+    text = text.split("\nexpect:")[0].replace("lif_curr_exp", model).replace("lif_cond_exp", model) + "\n"
+    path = tmp_path / "alpha.yaml"
+    path.write_text(text)
+    results = execute(load_spec(path, overrides=NUMPY_CODEGEN), ["reference", *BACKENDS], out=tmp_path / "out",
+                      max_workers=2, timeout=600).results
+    ref = results["reference"].traces[("cells", variable)].to_numpy()
+    for backend in BACKENDS:
+        got = results[backend].traces[("cells", variable)].to_numpy()
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * np.ptp(ref), err_msg=backend)

@@ -47,12 +47,12 @@ def _identifier(text: str) -> str:
 
 
 def _unit(b2, name: str):
-    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1"); looked up
+    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1", "1/second"); looked up
     as attributes of the brian2 module, never evaluated."""
     if name == "1":
         return 1
     numerator, *denominators = name.split("/")
-    unit = getattr(b2, numerator)
+    unit = 1 if numerator == "1" else getattr(b2, numerator)  # "1/second": a plastic alpha factor
     for part in denominators:
         unit = unit / getattr(b2, part)
     return unit

@@ -81,7 +81,11 @@ class PlasticSparse(Transform):
         return self.delivery.weights(self.proj.name, synapses)
 
     def sample(self, rng=np.random):
-        raise NotImplementedError("PlasticSparse weights change during the run: read them from the transform")
+        """The drawn (initial) weights as a post x pre scipy CSR matrix, delays dropped (for inspection:
+        the weights change during the run, :meth:`weights` reads them)."""
+        import scipy.sparse
+        return scipy.sparse.csr_matrix((np.asarray(self.proj.weight, float), (self.proj.post, self.proj.pre)),
+                                       shape=self.shape)
 
 
 class ProcessPlasticEvents(Operator):
