@@ -74,7 +74,8 @@ def main() -> int:
     for backend, (other, _wall) in others.items():
         w_ref, w_b = out.final_weights["plastic"].values[-1], other.final_weights["plastic"].values[-1]
         same = np.array_equal(out.spikes["neuron"][1], other.spikes["neuron"][1])
-        print(f"\n{backend}: KS distance from the reference {ks_2samp(w_ref, w_b).statistic:.4g}, largest relative "
+        ks = ks_2samp(w_ref, w_b).statistic
+        print(f"\n{backend}: KS distance from the reference {ks:.4g}, largest relative "
               f"difference of a final weight {np.max(np.abs(w_b - w_ref)) / rule.w_max:.3g} of w_max, post spikes "
               f"{'identical' if same else 'different'} ({other.spikes['neuron'][0].size} vs {out.spikes['neuron'][0].size})")
     if args.brian2:

@@ -12,7 +12,10 @@ numbers, so they can be tested without Brian2 (see models.py for the schedule th
   integration and before the threshold, and it reads the source's spikes of the previous step;
 - a source stamp ``s dt`` is emitted by the SpikeGeneratorGroup at time ``(s - 1) dt`` (step s - 1);
 - ``tau_refrac`` of ``R`` steps becomes the Brian2 refractory period ``(R + 1) dt`` (the LIF membrane's
-  translation rule, pieces.py).
+  translation rule, pieces.py);
+- a plastic synapse (STDP) gets a post pathway delay of ``2 f D`` steps (plasticity.py); projections with
+  rules are merged only with projections that have the same rules, and keep the spec's weight with the
+  table's factor apart (``scale``), since the rules act on the spec's weight.
 
 What a model has (parameters, synaptic time constants, weight targets) comes from its pieces and their
 translation tables; nothing here names a model type or parameter.
@@ -290,6 +293,8 @@ def _plan_synapses(instance, plan: Plan) -> None:
             scale = np.concatenate([np.broadcast_to(p[7], p[9].size) for p in parts])
             syn.scale = None if np.all(scale == 1.0) else (float(scale[0]) if _uniform(scale) else scale)
             syn.scale_unit = _scale_unit(parts[0][5], spec_unit)
+            # the transmission of the merged synapses (their common factor decides ``w_scale``)
+            syn.on_pre = on_pre_code(model, parts[0][9].receptor, _amplitude(parts[0][9], syn.scale))
             if stdp is not None:
                 pd = np.concatenate([p[8] for p in parts])
                 syn.post_delay = int(pd[0]) if _uniform(pd) else pd
@@ -297,12 +302,10 @@ def _plan_synapses(instance, plan: Plan) -> None:
 
 
 def _amplitude(proj, scale) -> str:
-    """What a spike of the projection adds to its target: ``w``, or for plastic synapses ``w`` times the
-    release ``x u`` (Tsodyks-Markram) and the table's factor (alpha drives)."""
-    if scale is None:
-        return "w"
+    """What a spike of the projection adds to its target: ``w``, times the release ``x u`` with
+    Tsodyks-Markram and the table's factor ``w_scale`` unless it is 1 (``scale`` None; alpha drives)."""
     factors = ["w"] + (["x_tm*u_tm"] if proj.short_term is not None else []) + \
-        ([] if np.all(np.asarray(scale) == 1.0) else ["w_scale"])
+        ([] if scale is None or np.all(np.asarray(scale) == 1.0) else ["w_scale"])
     return "*".join(factors)
 
 
