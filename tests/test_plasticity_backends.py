@@ -235,3 +235,27 @@ def test_tsodyks_markram_onto_alpha_targets_equals_the_reference(tmp_path, model
     for backend in BACKENDS:
         got = results[backend].traces[("cells", variable)].to_numpy()
         np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * np.ptp(ref), err_msg=backend)
+
+
+def test_brian2_plan_refuses_an_off_grid_split_it_was_handed(tmp_path):
+    """Past ``check`` (e.g. delays from a connection file), planning names the fraction's path instead of
+    rounding Brian2's post pathway delay: 2 x 0.25 x 3 steps is 1.5 steps."""
+    from snnrun.adapters.brian2.plan import make_plan
+    from snnrun.instance import instantiate
+    from snnrun.schema.errors import BackendError
+
+    path = tmp_path / "split.yaml"
+    path.write_text(COMBINED.replace("delay: 1 ms\n", "delay: 0.3 ms\n").replace(
+        "w_max: 2 mV}", "w_max: 2 mV, dendritic_delay_fraction: 0.25}"))
+    spec = load_spec(path)
+    assert [p.path for p in get_adapter("brian2").check(spec)] == [
+        ("projections", "syn", "synapse", "plasticity", "dendritic_delay_fraction")]
+    with pytest.raises(BackendError) as info:
+        make_plan(instantiate(spec))
+    assert info.value.path == ("projections", "syn", "synapse", "plasticity", "dendritic_delay_fraction")
+    assert "whole number of steps" in str(info.value)
+    # 0.5 splits every delay on the grid (1.5 ms + 1.5 ms of the 3 steps: post pathway delay 3 steps)
+    path.write_text(path.read_text().replace("dendritic_delay_fraction: 0.25", "dendritic_delay_fraction: 0.5"))
+    plan = make_plan(instantiate(load_spec(path)))
+    (plastic,) = [s for s in plan.synapses if s.plastic is not None]
+    assert plastic.post_delay == 3 and plastic.delay == 2  # 2 f D steps; the pre pathway's D - 1
