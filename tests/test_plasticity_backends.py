@@ -254,7 +254,7 @@ def test_brian2_plan_refuses_an_off_grid_split_it_was_handed(tmp_path):
         make_plan(instantiate(spec))
     assert info.value.path == ("projections", "syn", "synapse", "plasticity", "dendritic_delay_fraction")
     assert "whole number of steps" in str(info.value)
-    # 0.5 splits every delay on the grid (1.5 ms + 1.5 ms of the 3 steps: post pathway delay 3 steps)
+    # 0.5 splits every delay on the grid (2 x 0.5 x 3 steps: a post pathway delay of 3 steps)
     path.write_text(path.read_text().replace("dendritic_delay_fraction: 0.25", "dendritic_delay_fraction: 0.5"))
     plan = make_plan(instantiate(load_spec(path)))
     (plastic,) = [s for s in plan.synapses if s.plastic is not None]
