@@ -461,21 +461,33 @@ populations:
   ok: {size: 2, model: {type: adex_cond_exp}}
 projections:
   p: {pre: ok, post: ok, connect: {rule: all_to_all}, synapse: {receptor: exc, weight: 1 nS}}
+  q:
+    pre: ok
+    post: ok
+    connect: {rule: all_to_all}
+    synapse:
+      receptor: exc
+      weight: 1 nS
+      delay: 0.3 ms
+      plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01, a_minus: 0.012, w_max: 2 nS,
+                   dendritic_delay_fraction: 0.25}
 record:
   - {projection: p, variable: weight}
+  - {projection: q, variable: weight}
 """
 
 
 def test_check_lists_what_brian2_cannot_run_with_spec_paths(tmp_path):
     """AdEx parameters the scheme cannot run (as on the reference engine: delta_t <= 0 divides by
-    zero, a bound of the exponential term above exp(663.7) overflows) and recording weights."""
+    zero, a bound of the exponential term above exp(663.7) overflows) and a dendritic delay fraction
+    that puts the post pathway's delay off the grid (2 x 0.25 x 3 steps); recording weights runs."""
     spec = spec_from_text(UNSUPPORTED_SPEC, tmp_path)
     problems = Brian2Adapter().check(spec)
     paths = {p.path for p in problems}
-    assert ("populations", "flat", "model", "params", "delta_t") in paths
-    assert ("populations", "steep", "model", "params", "v_spike") in paths
-    assert ("record", 0) in paths
-    assert not any("ok" in p.path for p in problems)
+    assert paths == {("populations", "flat", "model", "params", "delta_t"),
+                     ("populations", "steep", "model", "params", "v_spike"),
+                     ("projections", "q", "synapse", "plasticity", "dendritic_delay_fraction")}
+    assert "(0.5 x 3 steps is not)" in next(p.message for p in problems if p.path[0] == "projections")
     assert all(p.line > 0 for p in problems)
     snnrun = str(Path(sys.executable).with_name("snnrun"))
     proc = subprocess.run([snnrun, "check", str(tmp_path / "spec.yaml"), "--backend", "brian2"],

@@ -34,3 +34,27 @@ def test_the_weights_move_to_both_bounds():
     assert after[2:8].sum() <= 0.92 * before[2:8].sum(), (before, after)
     assert set(np.argsort(after)[-2:]) == {0, 9}, after
     assert 5 <= output.spikes["neuron"][0].size / 20 <= 60  # the neuron fires at a moderate rate
+
+
+@pytest.mark.slow
+def test_brian2_and_nengo_final_weights_match_the_reference(tmp_path):
+    """The same drawn instance, 20 s, on brian2 (numpy code generation, no compilation) and nengo: each
+    final weight histogram within a Kolmogorov-Smirnov distance of 0.05 of the reference's (issue 10's
+    done-when; scipy's two-sample statistic, an implementation independent of snnrun's comparison).
+    Measured (benchmarks/song_miller_abbott.py --duration 20 --backends brian2,nengo, cython): the same
+    489 post spikes on all three, KS 0.001 for brian2 (one weight at a bound differing by 8e-16 of w_max
+    changes the order of tied values) and 0 for nengo. The check is meaningful because the weights have
+    left their drawn distribution by then (the lowest tenth holds 162 weights instead of 109)."""
+    from scipy.stats import ks_2samp
+
+    from snnrun.execute import execute
+
+    spec = load_spec(SPECS / "song_miller_abbott.yaml",
+                     overrides={"simulation.duration": "20 s", "simulation.options": {"brian2": {"codegen": "numpy"}}})
+    initial = instantiate(spec).projections["plastic"].weight
+    results = execute(spec, ["reference", "brian2", "nengo"], out=tmp_path, max_workers=2, timeout=1200).results
+    final = {name: r.final_weights.sort_values("synapse")["weight"].to_numpy() for name, r in results.items()}
+    assert final["reference"].size == initial.size == 1000
+    assert ks_2samp(initial, final["reference"]).statistic > 0.05  # the weights did move
+    for backend in ("brian2", "nengo"):
+        assert ks_2samp(final["reference"], final[backend]).statistic <= 0.05, backend

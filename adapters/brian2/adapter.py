@@ -15,7 +15,10 @@ import time
 from importlib import metadata
 from typing import Optional
 
+import numpy as np
+
 from ...schema import catalogue as cat
+from ...schema.model import Distribution, Quantity
 from ...schema.errors import BackendError, SnnrunError
 from ..base import Adapter, Capabilities, Progress, RunOutput
 from ..translation import drawn_sources
@@ -33,12 +36,35 @@ CAPABILITIES = Capabilities(
     models=frozenset(TRANSLATIONS),
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(rule.source for rule in table.state) for m, table in _NEURONS.items()},
-    reasons={
-        "plasticity:stdp": "not implemented on brian2 yet",
-        "short_term:tsodyks_markram": "not implemented on brian2 yet",
-        "record:weight": "not implemented on brian2 yet (its weights are static)",
-    },
+    # plastic Synapses with pre and post pathways (plasticity.py); a dendritic delay fraction only where
+    # 2 f d is a whole number of steps for every synapse (Brian2.check)
+    plasticity=frozenset({"stdp", "stdp:nearest", "stdp:multiplicative", "stdp:axonal_delay", "tsodyks_markram",
+                          "stdp+tsodyks_markram"}),
+    record_weights=True,
 )
+
+
+def _fraction_problem(proj, dt: float) -> Optional[str]:
+    """Why Brian2 cannot split the delays of ``proj`` by its STDP rule's dendritic fraction ``f`` (None: it
+    can): the post pathway's delay ``2 f d`` must be a whole number of steps (plasticity.py), which holds
+    for every delay when ``2 f`` is a whole number, and otherwise only for delays given as values."""
+    from .plasticity import post_delay_steps
+
+    rule = proj.synapse.plasticity
+    if rule is None or float(2 * rule.dendritic_delay_fraction).is_integer():
+        return None
+    delay = proj.synapse.delay
+    values = (delay.value,) if isinstance(delay, Quantity) else getattr(delay, "values", None)
+    if values is None and isinstance(delay, Distribution) and delay.name == "choice":
+        values = delay.choices
+    if values is None or proj.connect.delays is not None:
+        return ("Brian2 puts delays on the grid, so 2 x dendritic_delay_fraction x delay must be a whole number "
+                "of steps: with drawn or file delays use a fraction of 0, 0.5 or 1")
+    for steps in np.rint(np.asarray(values, float) / dt):
+        if post_delay_steps(rule.dendritic_delay_fraction, np.array([steps])) is None:
+            return (f"Brian2 puts delays on the grid, so 2 x dendritic_delay_fraction x delay must be a whole "
+                    f"number of steps ({2 * rule.dendritic_delay_fraction:g} x {steps:g} steps is not)")
+    return None
 
 
 def codegen_target(instance) -> str:
@@ -61,6 +87,11 @@ class Brian2Adapter(Adapter):
             if model is not None and model.membrane.check is not None:
                 problems += [spec.problem(spec.parameter_path(name, param), message)
                              for param, message in model.membrane.check(pop.model.params)]
+        for name, proj in spec.projections.items():
+            message = _fraction_problem(proj, spec.simulation.dt)
+            if message is not None:
+                path = ("projections", name, "synapse", "plasticity", "dendritic_delay_fraction")
+                problems.append(spec.problem(path, f"plasticity:stdp:axonal_delay: {message}"))
         return problems
 
     def versions(self) -> dict[str, str]:
@@ -109,18 +140,19 @@ class Brian2Adapter(Adapter):
                 out = self._runtime(b2, plan, instance, target, progress)
         finally:
             brian_logger.removeHandler(seen)
-        spikes, traces, timings = out
+        spikes, traces, (weights, final_weights), timings = out
         if progress is not None:
             progress(instance.n_steps, instance.n_steps)
         versions = self.versions()
         versions["brian2-codegen"] = target
-        return RunOutput(spikes, traces, timings={"prepare": t_prepare, **timings}, versions=versions,
+        return RunOutput(spikes, traces, weights, final_weights, timings={"prepare": t_prepare, **timings},
+                         versions=versions,
                          warnings=list(plan.warnings) + seen.messages)
 
     def _runtime(self, b2, plan, instance, target, progress):
         from brian2.devices.device import get_device, runtime_device
 
-        from .build import build_network, collect
+        from .build import build_network, collect, collect_weights
 
         previous = b2.prefs.codegen.target
         b2.prefs.codegen.target = target
@@ -144,14 +176,15 @@ class Brian2Adapter(Adapter):
                                   report_period=period * b2.second, namespace={})
             t2 = time.perf_counter()
             spikes, traces = collect(plan, built, instance)
-            return spikes, traces, {"build": t1 - t0, "run": t2 - t1}
+            weights = collect_weights(plan, built, instance)
+            return spikes, traces, weights, {"build": t1 - t0, "run": t2 - t1}
         finally:
             b2.prefs.codegen.target = previous
 
     def _standalone(self, b2, plan, instance, folder, progress=None):
         from brian2.devices.device import all_devices, reset_device
 
-        from .build import build_network, collect
+        from .build import build_network, collect, collect_weights
 
         device = all_devices["cpp_standalone"]
         device.reinit()  # nothing left from an earlier standalone run in this process
@@ -165,7 +198,8 @@ class Brian2Adapter(Adapter):
                 device.build(directory=str(folder), compile=True, run=True, with_output=False, clean=False)
             t2 = time.perf_counter()
             spikes, traces = collect(plan, built, instance)
-            return spikes, traces, {"build": t1 - t0, "compile_and_run": t2 - t1}
+            weights = collect_weights(plan, built, instance)
+            return spikes, traces, weights, {"build": t1 - t0, "compile_and_run": t2 - t1}
         finally:
             device.reinit()
             reset_device()

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...schema.errors import BackendError
 from ..base import Trace
+from ..weights import merge_samples, static_samples, weight_trace
 from .cache import CachedStateUpdater
 from .membranes import chained_rk4
 from .models import PATHWAY_WHEN, TRANSLATIONS, group_code, hidden_state
@@ -36,6 +37,8 @@ class Built:
     network: object = None
     spike_monitors: dict = field(default_factory=dict)  # group name -> SpikeMonitor
     state_monitors: list = field(default_factory=list)  # (ProbePlan, StateMonitor)
+    synapses: list = field(default_factory=list)  # Synapses, in the order of Plan.synapses
+    weight_monitors: list = field(default_factory=list)  # (WeightProbePlan, StateMonitor)
 
 
 def _identifier(text: str) -> str:
@@ -44,12 +47,12 @@ def _identifier(text: str) -> str:
 
 
 def _unit(b2, name: str):
-    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1"); looked up
+    """The Brian2 unit object of a translation-table unit name ("volt", "amp/second", "1", "1/second"); looked up
     as attributes of the brian2 module, never evaluated."""
     if name == "1":
         return 1
     numerator, *denominators = name.split("/")
-    unit = getattr(b2, numerator)
+    unit = 1 if numerator == "1" else getattr(b2, numerator)  # "1/second": a plastic alpha factor
     for part in denominators:
         unit = unit / getattr(b2, part)
     return unit
@@ -107,9 +110,23 @@ def build_network(b2, plan) -> Built:
         objects.append(sources[s.population])
     for syn in plan.synapses:
         try:
-            objects.append(_synapses(b2, plan, syn, groups, sources, clock))
+            built.synapses.append(_synapses(b2, plan, syn, groups, sources, clock))
         except Exception as exc:
             raise BuildError(("projections", syn.projections[0]), exc) from exc
+        objects.append(built.synapses[-1])
+    for wp in plan.weight_probes:
+        if wp.synapses is None:
+            continue
+        clock_w = probe_clocks.get(wp.every)
+        if clock_w is None:
+            clock_w = probe_clocks[wp.every] = clock if wp.every == 1 else \
+                clock_class(dt=wp.every * plan.dt * second, name=f"snn_clock_{wp.every}")
+        # in ``start``, before this step's pathways: the weight a pre spike processed in this step
+        # meets, which is the reference's sample at the start of the step
+        mon = b2.StateMonitor(built.synapses[wp.synapses], "w", record=wp.indices, clock=clock_w, when="start",
+                              name=_identifier(f"weights_{wp.projection}_{len(built.weight_monitors)}"))
+        built.weight_monitors.append((wp, mon))
+        objects.append(mon)
     for probe in plan.probes:
         group = groups[probe.group]
         mon = b2.StateMonitor(group, probe.brian2_name, record=probe.indices, clock=probe_clocks[probe.every],
@@ -161,7 +178,6 @@ def _state_updater(code) -> CachedStateUpdater:
 
 
 def _synapses(b2, plan, syn, groups, sources, clock):
-    second = b2.second
     if syn.pre in sources:
         source = sources[syn.pre]
     else:
@@ -169,6 +185,9 @@ def _synapses(b2, plan, syn, groups, sources, clock):
         offset, size = plan.groups[gname].members[syn.pre]
         source = groups[gname][offset:offset + size]
     target = groups[syn.post_group]
+    if syn.plastic is not None:
+        return _plastic_synapses(b2, plan, syn, source, target, clock)
+    second = b2.second
     unit = _unit(b2, syn.weight_unit)
     uniform_w = isinstance(syn.weight, float)
     uniform_d = isinstance(syn.delay, int)
@@ -183,6 +202,38 @@ def _synapses(b2, plan, syn, groups, sources, clock):
     if not uniform_d:
         s.delay = syn.delay * plan.dt * second
     s.pre.when = PATHWAY_WHEN
+    return s
+
+
+def _plastic_synapses(b2, plan, syn, source, target, clock):
+    """Synapses with the rules' code (plasticity.py): a per-synapse weight ``w`` and rule state, the
+    ``pre`` pathway (delay ``(D - 1) dt``) and, with STDP, the ``post`` pathway (delay ``2 f D dt``), both
+    in ``before_thresholds``, ``post`` first."""
+    code, second, dt = syn.plastic, b2.second, plan.dt
+    namespace = {name: value * _unit(b2, unit) for name, (value, unit) in code.namespace.items()}
+    model = list(code.model)
+    if isinstance(syn.scale, float):
+        namespace["w_scale"] = syn.scale * _unit(b2, syn.scale_unit)
+    elif syn.scale is not None:
+        model.append(f"w_scale : {syn.scale_unit} (constant)")
+    s = b2.Synapses(source, target, model="\n".join(model), on_pre="\n".join(code.on_pre + (syn.on_pre,)),
+                    on_post="\n".join(code.on_post) if code.on_post else None, namespace=namespace,
+                    clock=clock, name=_identifier(syn.name))
+    s.connect(i=syn.i, j=syn.j)
+    # the weight monitors and the final weights address synapses by their place in connect's arrays
+    if not (np.array_equal(np.asarray(s.i[:]), syn.i) and np.array_equal(np.asarray(s.j[:]), syn.j)):
+        raise ValueError("Brian2 reordered the synapses given to connect")
+    s.w = np.broadcast_to(syn.weight, syn.i.shape) * _unit(b2, syn.weight_unit)
+    if syn.scale is not None and not isinstance(syn.scale, float):
+        s.w_scale = syn.scale * _unit(b2, syn.scale_unit)
+    for name, (value, unit) in code.initial.items():
+        setattr(s, name, value * _unit(b2, unit))
+    s.pre.delay = syn.delay * dt * second
+    s.pre.when = PATHWAY_WHEN
+    if code.on_post:
+        s.post.delay = syn.post_delay * dt * second
+        s.post.when = PATHWAY_WHEN
+        s.post.order = s.pre.order - 1  # post before pre at the same step (plasticity.py)
     return s
 
 
@@ -218,4 +269,38 @@ def collect(plan, built: Built, instance) -> tuple[dict, dict]:
         times = np.arange(n) * probe.every * dt  # the reference's grid, as the same floats
         traces[(probe.population, probe.variable)] = Trace(times, probe.local, values.reshape(n, -1))
     return spikes, traces
+
+
+def collect_weights(plan, built: Built, instance) -> tuple[dict, dict]:
+    """Recorded weights (the ``w`` monitors; a static projection's drawn weights) and the final weights
+    of every projection with STDP, as the reference engine reports them (SI)."""
+    by_projection: dict[str, list] = {}
+    for wp in plan.weight_probes:
+        proj = instance.projections[wp.projection]
+        if wp.synapses is None:
+            by_projection.setdefault(wp.projection, []).append(
+                static_samples(proj, wp.chosen, wp.every, plan.n_steps))
+            continue
+    for wp, mon in built.weight_monitors:
+        values = np.asarray(mon.w_, float).T.reshape(-1, wp.indices.size)
+        expected = -(-plan.n_steps // wp.every)
+        if values.shape[0] != expected:
+            raise BackendError("brian2", f"StateMonitor returned {values.shape[0]} weight samples, expected "
+                               f"{expected}", ("record",))
+        by_projection.setdefault(wp.projection, []).append(
+            (wp.chosen, np.arange(expected) * wp.every, list(values)))
+    weights = {name: merge_samples(parts, instance.projections[name], plan.dt)
+               for name, parts in by_projection.items()}
+    final = {}
+    for syn, s in zip(plan.synapses, built.synapses):
+        if not syn.has_stdp:
+            continue
+        w = np.asarray(s.w_[:], float)
+        for name in syn.projections:
+            proj = instance.projections[name]
+            every = np.arange(proj.size)
+            start = syn.segments[name]
+            final[name] = weight_trace(proj, every, np.array([plan.n_steps * plan.dt]),
+                                       w[start:start + proj.size][None, :])
+    return weights, final
 

@@ -122,8 +122,15 @@ def structure_hash(plan, codegen: str) -> str:
         doc["synapses"].append([s.name, s.pre, s.post_group, s.target, s.on_pre,
                                 "array" if not isinstance(s.weight, float) else s.weight,
                                 "array" if not isinstance(s.delay, int) else s.delay])
+        if s.plastic is not None:  # the rules' code and inlined constants; the post pathway's delay
+            code = s.plastic
+            doc["synapses"][-1] += [list(code.model), list(code.on_pre), list(code.on_post), code.factor,
+                                    sorted(code.namespace.items()), s.scale_unit,
+                                    "array" if not isinstance(s.scale, (float, type(None))) else s.scale,
+                                    "array" if not isinstance(s.post_delay, int) else s.post_delay]
     for p in plan.probes:
         doc["probes"].append([p.group, p.brian2_name, int(p.indices.size), p.every])
+    doc["weight_probes"] = [[w.synapses, int(w.indices.size), w.every] for w in plan.weight_probes]
     return _digest(doc)
 
 

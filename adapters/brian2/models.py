@@ -136,14 +136,15 @@ def group_code(group) -> ModelCode:
                        group.substeps)
 
 
-def on_pre_code(model: str, receptor: str) -> str:
-    """on_pre statement adding a synapse's weight ``w`` (per synapse or a namespace constant) to the
-    receptor's target; a voltage jump onto a refractory membrane is discarded, as in the reference."""
+def on_pre_code(model: str, receptor: str, amplitude: str = "w") -> str:
+    """on_pre statement adding a synapse's weight ``w`` (per synapse or a namespace constant; ``amplitude``
+    for plastic synapses, e.g. ``w*x_tm*u_tm``) to the receptor's target; a voltage jump onto a refractory
+    membrane is discarded, as in the reference."""
     pieces = MODELS[model]
     target = pieces.synapses.weights[receptor].target
     if pieces.synapses.voltage_jump and pieces.membrane.refractory is not None:
-        return f"{target}_post += w * int(not_refractory_post)"
-    return f"{target}_post += w"
+        return f"{target}_post += {amplitude} * int(not_refractory_post)"
+    return f"{target}_post += {amplitude}"
 
 
 def hidden_state(model: str) -> Mapping[str, str]:

@@ -12,7 +12,10 @@ numbers, so they can be tested without Brian2 (see models.py for the schedule th
   integration and before the threshold, and it reads the source's spikes of the previous step;
 - a source stamp ``s dt`` is emitted by the SpikeGeneratorGroup at time ``(s - 1) dt`` (step s - 1);
 - ``tau_refrac`` of ``R`` steps becomes the Brian2 refractory period ``(R + 1) dt`` (the LIF membrane's
-  translation rule, pieces.py).
+  translation rule, pieces.py);
+- a plastic synapse (STDP) gets a post pathway delay of ``2 f D`` steps (plasticity.py); projections with
+  rules are merged only with projections that have the same rules, and keep the spec's weight with the
+  table's factor apart (``scale``), since the rules act on the spec's weight.
 
 What a model has (parameters, synaptic time constants, weight targets) comes from its pieces and their
 translation tables; nothing here names a model type or parameter.
@@ -26,7 +29,11 @@ from typing import Optional
 
 import numpy as np
 
+from ...schema import catalogue as cat
+from ...schema.errors import BackendError
 from .models import MODELS, TRANSLATIONS, on_pre_code
+from .pieces import UNITS
+from .plasticity import PlasticCode, plastic_code, post_delay_steps
 
 #: relative distance from tau_m below which Brian2's exact solution of an exponential or alpha synapse
 #: loses its accuracy (it divides by tau_syn - tau_m); see models.py
@@ -97,6 +104,16 @@ class SynapsesPlan:
     delay: int | np.ndarray
     weight_unit: str
     on_pre: str
+    # plastic synapses (plasticity.py): the rules' code, ``weight`` unscaled (the spec's SI value, in
+    # ``weight_unit``: amp, siemens or volt), ``scale`` the factor to what the target takes (None: 1;
+    # scalar or per synapse, in ``scale_unit``), the post pathway's delay in steps, and where each
+    # projection's drawn synapses start in the concatenation (``segments``)
+    plastic: Optional[PlasticCode] = None
+    scale: Optional[float | np.ndarray] = None
+    scale_unit: str = "1"
+    post_delay: int | np.ndarray = 0
+    segments: dict[str, int] = field(default_factory=dict)
+    has_stdp: bool = False
 
 
 @dataclass
@@ -113,6 +130,19 @@ class ProbePlan:
 
 
 @dataclass
+class WeightProbePlan:
+    """A StateMonitor of ``w`` of the Synapses ``synapses`` (its index in ``Plan.synapses``; None: a static
+    projection, whose drawn weights are reported) for the drawn synapses ``chosen`` of ``projection``,
+    which are the Brian2 synapses ``indices``, every ``every`` steps."""
+
+    projection: str
+    synapses: Optional[int]
+    chosen: np.ndarray
+    indices: np.ndarray
+    every: int
+
+
+@dataclass
 class Plan:
     dt: float
     n_steps: int
@@ -121,6 +151,7 @@ class Plan:
     synapses: list[SynapsesPlan] = field(default_factory=list)
     probes: list[ProbePlan] = field(default_factory=list)
     record_sources: set[str] = field(default_factory=set)
+    weight_probes: list[WeightProbePlan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     member_of: dict[str, str] = field(default_factory=dict)  # neuron population -> group name
 
@@ -138,6 +169,7 @@ def make_plan(instance) -> Plan:
     _plan_synapses(instance, plan)
     _plan_stimuli(instance, plan)
     _plan_probes(instance, plan)
+    _plan_weight_probes(instance, plan)
     return plan
 
 
@@ -211,27 +243,87 @@ def _plan_sources(instance, plan: Plan, recorded: set[str]) -> None:
 
 
 def _plan_synapses(instance, plan: Plan) -> None:
-    merged: dict[tuple[str, str, str], list] = {}
+    merged: dict[tuple, list] = {}
     for proj in instance.projections.values():
         if proj.size == 0:
             continue
         group = plan.groups[plan.member_of[proj.post_population]]
         offset = group.members[proj.post_population][0]
-        rule = TRANSLATIONS[group.model].weights[proj.receptor]
+        table = TRANSLATIONS[group.model]
+        rule = table.weights[proj.receptor]
         # the unscaled spec values of the post population (a weight factor such as the alpha drive's
         # e / tau_syn uses them, not the singular-adjusted ones)
-        weight = TRANSLATIONS[group.model].weight_values(
-            proj.receptor, proj.weight, proj.post, _spec_values(instance, proj.post_population), plan.dt)
-        merged.setdefault((proj.pre_population, group.name, rule.target), []).append(
-            (proj.name, proj.pre, proj.post + offset, weight, proj.delay_steps - 1, rule.unit,
-             on_pre_code(group.model, proj.receptor)))
-    for n, ((pre, gname, target), parts) in enumerate(merged.items()):
+        spec_values = _spec_values(instance, proj.post_population)
+        plastic = proj.plasticity is not None or proj.short_term is not None
+        if plastic:
+            # the rules act on the spec's weight; what reaches the target is w times the table's factor
+            weight = np.asarray(proj.weight, float)
+            scale = table.weight_values(proj.receptor, np.ones(proj.size), proj.post, spec_values, plan.dt)
+        else:
+            weight = table.weight_values(proj.receptor, proj.weight, proj.post, spec_values, plan.dt)
+            scale = None
+        post_delay = None
+        if proj.plasticity is not None:
+            post_delay = post_delay_steps(proj.plasticity.dendritic_delay_fraction, proj.delay_steps)
+            if post_delay is None:
+                raise BackendError("brian2", "2 x dendritic_delay_fraction x delay is not a whole number of "
+                                   "steps for every synapse (Brian2's delays are on the grid)",
+                                   ("projections", proj.name, "synapse", "plasticity", "dendritic_delay_fraction"))
+        merged.setdefault((proj.pre_population, group.name, rule.target, proj.plasticity, proj.short_term),
+                          []).append((proj.name, proj.pre, proj.post + offset, weight, proj.delay_steps - 1,
+                                      rule.unit, on_pre_code(group.model, proj.receptor,
+                                                             _amplitude(proj, scale)), scale, post_delay, proj))
+    for n, ((pre, gname, target, stdp, tm), parts) in enumerate(merged.items()):
         i, j, w, d = (np.concatenate([p[k] for p in parts]) for k in range(1, 5))
-        plan.synapses.append(SynapsesPlan(
+        syn = SynapsesPlan(
             name=f"syn{n}_{pre}_to_{gname}_{target}", pre=pre, post_group=gname, target=target,
             projections=tuple(p[0] for p in parts), i=i.astype(np.int64), j=j.astype(np.int64),
             weight=float(w[0]) if _uniform(w) else w, delay=int(d[0]) if _uniform(d) else d.astype(np.int64),
-            weight_unit=parts[0][5], on_pre=parts[0][6]))
+            weight_unit=parts[0][5], on_pre=parts[0][6])
+        start = 0
+        for p in parts:
+            syn.segments[p[0]] = start
+            start += p[9].size
+        if stdp is not None or tm is not None:
+            model = plan.groups[gname].model
+            spec_unit = _spec_unit(model)
+            syn.weight, syn.weight_unit = w, spec_unit
+            syn.plastic = plastic_code(stdp, tm, spec_unit, plan.dt)
+            syn.has_stdp = stdp is not None
+            scale = np.concatenate([np.broadcast_to(p[7], p[9].size) for p in parts])
+            syn.scale = None if np.all(scale == 1.0) else (float(scale[0]) if _uniform(scale) else scale)
+            syn.scale_unit = _scale_unit(parts[0][5], spec_unit)
+            # the transmission of the merged synapses (their common factor decides ``w_scale``)
+            syn.on_pre = on_pre_code(model, parts[0][9].receptor, _amplitude(parts[0][9], syn.scale))
+            if stdp is not None:
+                pd = np.concatenate([p[8] for p in parts])
+                syn.post_delay = int(pd[0]) if _uniform(pd) else pd
+        plan.synapses.append(syn)
+
+
+def _amplitude(proj, scale) -> str:
+    """What a spike of the projection adds to its target: ``w``, times the release ``x u`` with
+    Tsodyks-Markram and the table's factor ``w_scale`` unless it is 1 (``scale`` None; alpha drives)."""
+    factors = ["w"] + (["x_tm*u_tm"] if proj.short_term is not None else []) + \
+        ([] if scale is None or np.all(np.asarray(scale) == 1.0) else ["w_scale"])
+    return "*".join(factors)
+
+
+def _spec_unit(model: str) -> str:
+    """The Brian2 unit name of the spec's weight of ``model`` (amp, siemens or volt)."""
+    dimension = cat.SYNAPSE_WEIGHT_DIMENSION[cat.MODELS[model].synapse]
+    return next(name for name, (scale, dim) in UNITS.table.items() if dim == dimension and scale == 1.0)
+
+
+def _scale_unit(target_unit: str, spec_unit: str) -> str:
+    """The unit of the factor from a spec weight (``spec_unit``) to the target's (``target_unit``): "1"
+    or, for the alpha drives (``amp/second`` from amp), the denominator's inverse."""
+    if target_unit == spec_unit:
+        return "1"
+    numerator, *denominators = target_unit.split("/")
+    if numerator != spec_unit or len(denominators) != 1:
+        raise ValueError(f"no factor unit from {spec_unit} to {target_unit}")
+    return f"1/{denominators[0]}"
 
 
 def _spec_values(instance, population: str) -> dict[str, np.ndarray]:
@@ -293,3 +385,23 @@ def _plan_probes(instance, plan: Plan) -> None:
         plan.probes.append(ProbePlan(rec.population, rec.variable, gname,
                                      TRANSLATIONS[group.model].state_rule(rec.variable).target,
                                      local + offset, local, every))
+
+
+def _plan_weight_probes(instance, plan: Plan) -> None:
+    """Weight recordings: a StateMonitor of ``w`` on the plastic Synapses holding the projection (Brian2
+    numbers the synapses in the order ``connect`` got them, checked by build.py); static projections'
+    weights are the drawn ones."""
+    where = {}
+    for n, syn in enumerate(plan.synapses):
+        for name in syn.projections:
+            where[name] = (n, syn.segments[name])
+    for rec in instance.recordings:
+        if rec.projection is None:
+            continue
+        proj = instance.projections[rec.projection]
+        chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
+        every = max(1, int(round((rec.interval or plan.dt) / plan.dt)))
+        n, start = where.get(rec.projection, (None, 0))
+        if n is not None and plan.synapses[n].plastic is None:
+            n = None
+        plan.weight_probes.append(WeightProbePlan(rec.projection, n, chosen, chosen + start, every))

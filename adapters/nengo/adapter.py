@@ -17,6 +17,7 @@ import numpy as np
 from ...schema import catalogue as cat
 from ...schema.errors import BackendError
 from ..base import Adapter, Capabilities, RunOutput, Trace
+from ..weights import merge_samples, static_samples, weight_trace
 from .translation import FAMILIES, TRANSLATIONS
 
 CAPABILITIES = Capabilities(
@@ -24,13 +25,11 @@ CAPABILITIES = Capabilities(
     stimuli=frozenset(cat.STIMULI),
     recordables={m: frozenset(rule.source for rule in TRANSLATIONS[m].state) for m in FAMILIES},
     heterogeneous_delays=True,
-    reasons={
-        "plasticity:stdp": "not implemented on nengo yet (it needs a custom nengo LearningRule on the "
-                           "DelayedSparse weights)",
-        "short_term:tsodyks_markram": "not implemented on nengo yet (it needs per-synapse resources, which "
-                                      "the post-summed transform output does not carry)",
-        "record:weight": "not implemented on nengo yet (its weights are static)",
-    },
+    # the reference engine's plastic delivery (snnrun.numerics.plastic_delivery) inside a transform
+    # (plastic.py): every rule, pairing, weight dependence and delay fraction, both rules on one synapse
+    plasticity=frozenset({"stdp", "stdp:nearest", "stdp:multiplicative", "stdp:axonal_delay", "tsodyks_markram",
+                          "stdp+tsodyks_markram"}),
+    record_weights=True,
 )
 
 
@@ -103,7 +102,7 @@ class NengoAdapter(Adapter):
                         if progress is not None:
                             progress(done, instance.n_steps)
                     t2 = time.perf_counter()
-                    spikes, traces = self._collect(instance, built, sim)
+                    spikes, traces, weights, final_weights = self._collect(instance, built, sim)
         except UnstableIntegration as exc:
             raise BackendError("nengo", str(exc), ("populations", exc.population)) from exc
         except nengo.exceptions.NengoException as exc:
@@ -112,7 +111,8 @@ class NengoAdapter(Adapter):
             raise BackendError("nengo", f"{type(exc).__name__}: {exc}", where.path) from exc
         t3 = time.perf_counter()
         messages = [f"nengo: {w.category.__name__}: {w.message}" for w in caught]
-        return RunOutput(spikes, traces, timings={"build": t1 - t0, "run": t2 - t1, "collect": t3 - t2},
+        return RunOutput(spikes, traces, weights, final_weights,
+                         timings={"build": t1 - t0, "run": t2 - t1, "collect": t3 - t2},
                          versions=self.versions(), warnings=messages)
 
     @staticmethod
@@ -120,6 +120,7 @@ class NengoAdapter(Adapter):
         """Spikes and traces in snnrun's conventions: SI, stamps n dt, grid t = 0, interval, ... < duration."""
         dt = instance.dt
         spikes = {}
+        weights, final_weights = NengoAdapter._weights(instance, built)
         for pop, log in built.spike_logs.items():
             ids, steps = log.arrays()
             spikes[pop] = (ids, steps * dt)
@@ -134,4 +135,27 @@ class NengoAdapter(Adapter):
                 values += start * decay ** tp.grid_steps[:, None]
             times = np.concatenate([[0.0], tp.grid_steps * dt])
             traces[(tp.population, tp.variable)] = Trace(times, tp.neurons, np.vstack([tp.initial, values]))
-        return spikes, traces
+        return spikes, traces, weights, final_weights
+
+    @staticmethod
+    def _weights(instance, built):
+        """Recorded weights (the plastic transforms' samples; a static projection's drawn weights) and
+        the final weights of every projection with STDP, as the reference engine reports them."""
+        weights = {}
+        for name, probes in built.weight_probes.items():
+            proj = instance.projections[name]
+            transform = built.plastic.get(name)
+            if transform is None:
+                parts = [static_samples(proj, chosen, every, instance.n_steps) for chosen, every in probes]
+            else:
+                parts = [(chosen, np.arange(len(samples)) * every, samples)
+                         for (chosen, every), samples in zip(probes, transform.samples)]
+            weights[name] = merge_samples(parts, proj, instance.dt)
+        final = {}
+        for name, transform in built.plastic.items():
+            if transform.stdp is None:
+                continue
+            every = np.arange(transform.proj.size)
+            final[name] = weight_trace(transform.proj, every, np.array([instance.n_steps * instance.dt]),
+                                       transform.weights(every)[None, :])
+        return weights, final

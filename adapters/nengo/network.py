@@ -6,7 +6,8 @@
   receptor input of its NeuronType.
 - spike source -> ``nengo.Node(SpikeTrainSource)`` replaying the drawn stamps.
 - projection -> one ``nengo.Connection(pre, post.neurons)`` with a :class:`DelayedSparse` transform
-  (explicit synapses and delays) and the post model's synapse: :class:`ExpCurrent`,
+  (explicit synapses and delays; :class:`PlasticSparse` for a projection with STDP or Tsodyks-Markram,
+  plastic.py) and the post model's synapse: :class:`ExpCurrent`,
   :class:`AlphaCurrent`, or none for voltage jumps; onto a numerics family, one
   ``nengo.Connection(pre, ReceptorInput)`` with no synapse (the NeuronType holds the kinetics).
 - stimuli -> one ``nengo.Node(StimulusCurrent)`` per population, connected with no synapse (in the
@@ -29,6 +30,7 @@ from .receptors import ReceptorInput
 from .processes import InitialCurrent, SpikeTrainSource, StimulusCurrent, stimulus_events
 from .recording import SpikeLog, SynapseStateProbe, sample_every
 from .synapses import AlphaCurrent, ExpCurrent
+from .plastic import PlasticSparse
 from .transforms import DelayedSparse
 
 
@@ -51,6 +53,8 @@ class BuiltNetwork:
     network: nengo.Network
     spike_logs: dict[str, SpikeLog]
     traces: list[TraceProbe]
+    plastic: dict[str, PlasticSparse] = field(default_factory=dict)  # projection -> its transform
+    weight_probes: dict[str, list] = field(default_factory=dict)  # projection -> [(synapses, every)]
 
 
 class BuildCursor:
@@ -69,6 +73,13 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
     outputs, ensembles, maps, syn_maps = {}, {}, {}, {}
     receptors: dict[tuple[str, str], ReceptorInput] = {}  # (population, receptor input) -> its node
     connections: dict[tuple[str, str], list] = {}  # (post population, receptor) -> [(conn, synapse map)]
+    plastic: dict[str, PlasticSparse] = {}
+    weight_probes: dict[str, list] = {}  # projection -> [(drawn synapses, sample every n steps)]
+    for rec in instance.recordings:
+        if rec.projection is not None:
+            chosen = (np.arange(instance.projections[rec.projection].size) if rec.synapses is None
+                      else np.asarray(rec.synapses, np.int64))
+            weight_probes.setdefault(rec.projection, []).append((chosen, int(round((rec.interval or dt) / dt))))
     with net:
         for name, pop in pops.items():
             where.path = ("populations", name)
@@ -95,9 +106,15 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
             smap = syn_maps[key]
             if proj.size == 0:
                 continue
-            weight = proj.weight * np.broadcast_to(smap.weight_scale, post.size)[proj.post]
-            transform = DelayedSparse((post.size, pops[proj.pre_population].size), proj.pre, proj.post,
-                                      weight, proj.delay_steps)
+            scale = np.broadcast_to(smap.weight_scale, post.size)[proj.post]
+            shape = (post.size, pops[proj.pre_population].size)
+            if proj.plasticity is not None or proj.short_term is not None:
+                transform = PlasticSparse(shape, proj, scale, proj.plasticity, proj.short_term,
+                                          ensembles[proj.post_population].neurons, dt,
+                                          weight_probes.get(name, []))
+                plastic[name] = transform
+            else:
+                transform = DelayedSparse(shape, proj.pre, proj.post, proj.weight * scale, proj.delay_steps)
             target = (receptors[(proj.post_population, smap.channel)] if smap.kind == "receptor"
                       else ensembles[proj.post_population].neurons)
             conn = nengo.Connection(outputs[proj.pre_population], target, transform=transform,
@@ -131,7 +148,7 @@ def build_network(instance, where: BuildCursor | None = None) -> BuiltNetwork:
             traces.append(_trace(rec, pops[rec.population], ensembles[rec.population], maps[rec.population],
                                  connections, decaying, dt, n_steps))
     where.path = ()
-    return BuiltNetwork(net, spike_logs, traces)
+    return BuiltNetwork(net, spike_logs, traces, plastic, weight_probes)
 
 
 def _synapse(smap: tr.SynapseMap, dt: float, size: int):

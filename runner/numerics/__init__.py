@@ -12,8 +12,12 @@ functions of arrays, so that the reference engine and the adapters that must rep
 - :mod:`.initial`: initial values a model derives (HH gates at their steady state);
 - :mod:`.schedules`: stimulus currents as changes per step;
 - :mod:`.delivery`: spike delivery from compressed sparse rows into ring buffers;
-- :mod:`.plasticity`: STDP weight updates and the Tsodyks-Markram release (schema/semantics.md).
+- :mod:`.plasticity`: STDP weight updates and the Tsodyks-Markram release (schema/semantics.md);
+- :mod:`.plastic_delivery`: plastic synapses' events (pre and post spikes in the shifted frame) into ring
+  buffers, for the reference engine and nengo.
 
 Nothing here holds engine state (ring buffers, refractory counters, recordings): callers own the state
-arrays and pass them in; functions update them in place where they say so.
+arrays and pass them in; functions update them in place where they say so. The one exception is
+:class:`.plastic_delivery.PlasticDelivery`, which owns its synapses' plastic state (weights, traces, x and
+u) and writes into a ring buffer the caller owns.
 """
