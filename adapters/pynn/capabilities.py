@@ -30,6 +30,20 @@ _COMMON_REASONS = {
     "record:weight": "not implemented on the pynn backends yet (their weights are static)",
 }
 
+#: pynn:nest runs STDP and Tsodyks-Markram through NEST's own synapse models (nest_plasticity.py)
+_NEST_PLASTICITY = frozenset({"stdp", "stdp:nearest", "stdp:multiplicative", "tsodyks_markram"})
+_NEST_PLASTICITY_REASONS = {
+    "plasticity:stdp:axonal_delay": "NEST counts the whole delay as dendritic (stdp_synapse pairs t_post + d "
+                                    "with t_pre): only dendritic_delay_fraction 1 (axonal delays exist only in "
+                                    "an open NEST pull request, nest#2989); the reference and brian2 backends "
+                                    "run other fractions",
+    "plasticity:stdp+tsodyks_markram": "no NEST synapse model combines STDP and Tsodyks-Markram on one synapse",
+    "stdp:tau_minus": "tau_minus is a parameter of NEST's post neuron, not of the synapse: every STDP "
+                      "projection onto one population must have the same tau_minus",
+    "stdp:a_plus_zero": "NEST's stdp_synapse scales depression by alpha * lambda with lambda the "
+                        "potentiation step: a_plus 0 with a_minus > 0 cannot be expressed",
+}
+
 
 def _recordables(models) -> dict[str, frozenset[str]]:
     return {m: frozenset(cat.MODELS[m].state) for m in models if m not in SOURCES}
@@ -40,8 +54,11 @@ NEST = Capabilities(
     models=frozenset(_NEST_MODELS),
     stimuli=frozenset(cat.STIMULI),
     recordables=_recordables(_NEST_MODELS),
+    plasticity=_NEST_PLASTICITY,
+    record_weights=True,
     reasons=MappingProxyType({
         **_COMMON_REASONS,
+        **_NEST_PLASTICITY_REASONS,
         "initial:i_syn": "synaptic currents always start at 0: NEST refuses to set I_syn_ex/I_syn_in",
         "weight_sign": "NEST's iaf_psc_exp/iaf_psc_alpha route a current input by the sign of its weight "
                        "(>= 0 excitatory, < 0 inhibitory), PyNN's convention: weights onto receptor "
