@@ -146,10 +146,99 @@ def test_pynn_nest_tsodyks_markram_amplitudes_equal_the_closed_forms(nest_tm_run
             assert values[rows[0], j] == pytest.approx(big_u * 0.5e-9, rel=RTOL)  # the first amplitude is U w
 
 
-def test_pynn_neuron_and_brian2_refuse_the_rules_with_reasons():
+def test_pynn_brian2_refuses_the_rules_with_reasons_and_neuron_nearest_pairing():
     spec = load_spec(pp_case("stdp_additive_pairs"))
     tm = load_spec(pp_case("tsodyks_markram_current"))
-    for adapter in (PyNNNeuronAdapter(), PyNNBrian2Adapter()):
-        stdp_msgs = [p.message for p in adapter.check(spec) if p.path[-1] == "plasticity"]
-        tm_msgs = [p.message for p in adapter.check(tm) if p.path[-1] == "short_term"]
-        assert stdp_msgs and tm_msgs, adapter.name
+    brian2 = PyNNBrian2Adapter()
+    (stdp,) = [p.message for p in brian2.check(spec) if p.path[-1] == "plasticity"]
+    short = [p.message for p in brian2.check(tm) if p.path[-1] == "short_term"]  # one per projection
+    assert len(short) == 2 and all("broken" in m for m in short)
+    assert "dendritic_delay_fraction 0" in stdp and "multiplicative" in stdp
+    triplets = load_spec(pp_case("stdp_pairing_triplets"))
+    (nearest,) = [p for p in PyNNNeuronAdapter().check(triplets) if p.path[-1] == "plasticity"]
+    assert nearest.path[1] == "nearest" and "nearest-pairing" in nearest.message
+
+
+# -- pynn:neuron: no lif_curr_delta there, so the post neurons are exponential-current cells -------------
+def current_stdp_spec(channels: list[dict], rules: dict, name: str) -> str:
+    """The protocol of plasticity_protocols.stdp_spec onto lif_curr_exp post neurons (weights in nA): the
+    teacher's 100 nA kick through tau_syn 0.1 ms arrives one step before the post stamp and makes the
+    neuron spike at the end of the next step, so the teacher spikes two steps before each post stamp."""
+    shifted = [{**c, "post": [round(t - pp.DT_MS, 6) for t in c["post"]]} for c in channels]
+    text = pp.stdp_spec(shifted, rules, pp.REPEATS * pp.REPEAT_MS + 20, name=name)
+    text = text.replace("unit: mV}", "unit: nA}").replace(f"w_min: {pp.W_MIN} mV, w_max: {pp.W_MAX} mV",
+                                                            f"w_min: {pp.W_MIN} nA, w_max: {pp.W_MAX} nA")
+    text = text.replace("weight: 30 mV", "weight: 100 nA")
+    text = text.replace("type: lif_curr_delta, params: {tau_m: 10 ms,",
+                        "type: lif_curr_exp, params: {tau_syn_exc: 0.1 ms, cm: 0.1 nF, tau_m: 10 ms,")
+    # the kick's current outlasts the spike's step: 2 ms of refractoriness keep it to one spike
+    return text.replace("tau_refrac: 0 ms", "tau_refrac: 2 ms")
+
+
+NEURON_RULES = {"additive": pp.rule("additive", "all_to_all", 1.0),
+                "multiplicative": pp.rule("multiplicative", "all_to_all", 1.0),
+                "axonal": pp.rule("additive", "all_to_all", 0.0), "split": pp.rule("multiplicative", "all_to_all", 0.5)}
+#: the intervals of the pair channels; the last, 0 ms, is where NEURON departs from semantics.md
+NEURON_INTERVALS = ((-20.0, 0.6), (-5.0, 0.6), (5.0, 0.5), (20.0, 0.5), (4.0, 0.9), (-4.0, 0.2), (0.0, 0.6))
+#: NEURON's weight adjusters see the pre spike 2e-6 dt before, and the post spike 1e-6 dt after, their
+#: shifted-frame times (neuron_plasticity.py): intervals off by 1e-7 ms over tau 20 ms, 1e-8 relative in
+#: the weights (measured 1e-8); asserted to 1e-7 relative, the issue's bar being 1e-6
+NEURON_RTOL = 1e-7
+
+
+@pytest.fixture(scope="module")
+def neuron_stdp_run(tmp_path_factory):
+    channels = [pp.pair_channel(proj, r, interval, 1.5 if proj in ("axonal", "split") else 1.0, w0)
+                for proj, r in NEURON_RULES.items() for interval, w0 in NEURON_INTERVALS]
+    folder = tmp_path_factory.mktemp("pynn_neuron_stdp")
+    text = current_stdp_spec(channels, NEURON_RULES, "pynn_neuron_stdp")
+    record = """  - {projection: additive, variable: weight, interval: 10 ms}
+  - {projection: split, variable: weight, interval: 20 ms, synapses: [1, 2]}
+"""
+    path = folder / "spec.yaml"
+    path.write_text(text.replace("record:\n", "record:\n" + record), encoding="utf-8")
+    outcome = execute(load_spec(path), ["reference", "pynn:neuron"], out=folder / "out", timeout=300)
+    return channels, read_results(outcome.run_dir)
+
+
+def test_pynn_neuron_final_weights_equal_the_reference_and_the_closed_forms(neuron_stdp_run):
+    """Additive and multiplicative, dendritic fractions 1, 0 and 0.5 (the shifted frame), bounds reached;
+    a pair seen at dt = 0 potentiates on NEURON (its adjusters pair equal times) by a_plus w_max per pair,
+    where semantics.md leaves the weight alone."""
+    channels, results = neuron_stdp_run
+    spikes = {b: results[b].spikes for b in ("reference", "pynn:neuron")}
+    pd.testing.assert_frame_equal(spikes["reference"], spikes["pynn:neuron"])  # the protocol's spike times hold
+    for proj, rule_ in NEURON_RULES.items():
+        mine = [c for c in channels if c["rule"] == proj]
+        expected = np.array([pp.expected_weight(c, rule_) for c in mine])
+        got = _final(results, "pynn:neuron", proj) * 1e-3 / 1e-9  # nA
+        ref = _final(results, "reference", proj) * 1e-3 / 1e-9
+        np.testing.assert_allclose(ref, expected, rtol=RTOL, err_msg=proj)
+        np.testing.assert_allclose(got[:-1], ref[:-1], rtol=NEURON_RTOL, err_msg=proj)
+        w0 = mine[-1]["w0"]
+        tie = (pp.W_MAX - (pp.W_MAX - w0) * (1 - rule_["a_plus"]) ** pp.REPEATS
+               if rule_["weight_dependence"] == "multiplicative" else w0 + pp.REPEATS * rule_["a_plus"] * pp.W_MAX)
+        assert ref[-1] == pytest.approx(w0, rel=RTOL) and got[-1] == pytest.approx(tie, rel=NEURON_RTOL), proj
+
+
+def test_pynn_neuron_recorded_weights_equal_the_reference(neuron_stdp_run):
+    _, results = neuron_stdp_run
+    ref, got = results["reference"].weights, results["pynn:neuron"].weights
+    merged = pd.merge(ref, got, on=["projection", "synapse", "time"], suffixes=("_ref", "_nrn"))
+    assert len(merged) == len(ref) == len(got) == 252 * 7 + 126 * 2
+    zero = (merged["projection"] == "additive") & (merged["synapse"] == 6)  # the dt = 0 channel
+    np.testing.assert_allclose(merged["weight_nrn"][~zero], merged["weight_ref"][~zero], rtol=NEURON_RTOL)
+    assert merged[merged["projection"] == "split"].groupby("synapse")["weight_ref"].nunique().min() > 2
+
+
+def test_pynn_neuron_tsodyks_markram_amplitudes_equal_the_closed_forms(tmp_path):
+    outcome = execute(load_spec(pp_case("tsodyks_markram_current")), ["reference", "pynn:neuron"], out=tmp_path,
+                      timeout=300)
+    values = read_results(outcome.run_dir)["pynn:neuron"].traces[("cells", "i_syn_exc")][[0, 1]].to_numpy()
+    rows = np.rint((21 + 50 * np.arange(8)) / 0.1).astype(int)
+    for j, (big_u, tau_rec, tau_facil) in enumerate([(0.5, 800.0, 0.0), (0.1, 100.0, 1000.0)]):
+        amps = (pp.tm_depressing(0.5, big_u, tau_rec, 50.0, 8) if tau_facil == 0 else
+                pp.tm_facilitating(0.5, big_u, tau_rec, tau_facil, 50.0, 8))
+        expected = np.array(pp.summed(amps, 50.0, 5.0)) * 1e-9
+        # NEURON's current decays exactly (cnexp); the drive factor is divided out again: measured 4e-9
+        np.testing.assert_allclose(values[rows, j], expected, rtol=1e-7, err_msg=f"synapse {j}")

@@ -23,6 +23,7 @@ import tempfile
 import numpy as np
 
 from . import translation as tr
+from .neuron_plasticity import NeuronPlasticity, is_plastic
 from .session import Session
 
 #: NEURON's fixed-step scheme: 2 is Crank-Nicolson (PyNN leaves NEURON's default 0, backward Euler, which
@@ -59,6 +60,7 @@ class NeuronSession(Session):
         self.netcons: list = []
         self.vectors: list = []
         self.drive: dict[tuple[str, str], np.ndarray] = {}
+        self.plastic = NeuronPlasticity(self)
 
     def drive_factor(self, name: str, receptor: str) -> np.ndarray:
         """Per neuron of a population, the factor its table's weight rule multiplies PyNN weights onto
@@ -82,6 +84,10 @@ class NeuronSession(Session):
         # waited one step more (measured: 14 of 20 source spikes through a 1.9 ms delay). One millionth
         # of a step less delay puts every arrival safely on its boundary.
         delays = (proj.delay_steps * self.dt_ms - DELAY_EPSILON * self.dt_ms).tolist()
+        if is_plastic(proj):  # a weight adjuster per synapse (neuron_plasticity.py)
+            cells = [c._cell for c in self.cells[proj.post_population].all_cells]
+            self.plastic.connect(proj, sources, targets, cells, delays, DELAY_EPSILON * self.dt_ms)
+            return
         netcon, keep = self.h.NetCon, self.netcons.append
         # NetCon(source, target, threshold, delay ms, weight nA) straight from the cells' spike sources
         # (what ParallelContext.gid_connect resolves to on one process): 0.11 s per 100k synapses against
@@ -89,6 +95,20 @@ class NeuronSession(Session):
         # (ResetRefrac, VecStim), so the threshold argument is not used.
         for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
             keep(netcon(sources[i], targets[j], 0.0, d, w))  # an unreferenced NetCon is deleted
+
+    def simulate(self, progress, start_step: int = 0) -> None:
+        stops = self.plastic.sample_steps()
+        if not stops:
+            return super().simulate(progress, start_step)
+        # plastic weights are read where the run stands: stop at every sample step (and the end)
+        for step in stops:
+            self.sim.run_until(round(step * self.dt_ms, 9))
+            self.plastic.sample(step)
+            if progress is not None:
+                progress(step, self.n_steps)
+
+    def collect_weights(self):
+        return self.plastic.weights()
 
     # -- recording ---------------------------------------------------------------------------------
     def setup_recording(self) -> None:
