@@ -23,12 +23,16 @@ How each rule maps (checked in nest/include/nest/*_synapse.h of NEST 3.10, measu
   a stamp ``t`` at ``t + d`` like the generators.
 
 **Weights.** NEST updates a synapse only when a pre spike passes it, and defers potentiation to the next
-pre spike, so its stored weight is not semantics.md's sample. A ``weight_recorder`` (one copied synapse
-model per projection) logs the weight every pre spike transmits, stamped with that spike's stamp; the
-sample at ``t`` of a synapse with delay ``d`` is the weight after its last pre spike stamped ``<= t - d``,
-potentiated by each post spike with ``t_post + d`` after that pre spike and before ``t - d`` (what NEST
-applies at the next pre spike), with ``K+`` from the pre spike train (``nearest``: 1). Post spikes come
-from a native ``spike_recorder`` on the post neurons.
+pre spike, so its stored weight is not semantics.md's sample. The sample at ``t`` of a synapse with delay
+``d`` is the weight after its last pre spike stamped ``<= t - d``, potentiated by each post spike with
+``t_post + d`` after that pre spike and before ``t - d`` (what NEST applies at the next pre spike). So the
+run stops at PyNN time ``t - d`` for every sample time and delay (PyNN keeps NEST one step ahead, so NEST
+has then passed exactly the pre spikes stamped up to ``t - d``), reads ``weight`` and ``Kplus`` of the
+connections (``GetStatus``), and after the run adds the deferred potentiation from the post spikes (a
+native ``spike_recorder``) and the time of that last pre spike (the pre population's spikes: the drawn
+stamps of a source, a native ``spike_recorder`` on neurons). ``nearest``: K+ is 1 at the last pre spike.
+Reading state at stops costs no memory per spike (a ``weight_recorder`` would log every pre spike of
+every synapse: 15 million events for 10 s of CUBA with STDP).
 """
 
 from __future__ import annotations
@@ -63,8 +67,11 @@ class NestPlasticity:
     def __init__(self, session):
         self.s = session
         self.nest = session.nest
-        self.recorders: dict[str, object] = {}  # projection -> weight_recorder
-        self.post_recorders: dict[str, object] = {}  # post population -> spike_recorder
+        self.models: dict[str, str] = {}  # STDP projection -> its copied synapse model
+        self.spike_recorders: dict[str, object] = {}  # population -> spike_recorder (pre and post neurons)
+        self.read: dict[tuple[str, int], tuple] = {}  # (projection, stop step) -> (synapses, weight SI, Kplus)
+        self.plan: dict[int, list] = {}  # stop step -> [(projection, synapses to read)]
+        self.connections: dict[tuple, tuple] = {}  # (projection, synapses) -> (SynapseCollection, order)
         self.native_scale: dict[str, np.ndarray] = {}  # projection -> native weight per SI weight, per synapse
 
     # -- building --------------------------------------------------------------------------------
@@ -83,10 +90,12 @@ class NestPlasticity:
                 "synapse_model": TM_MODEL, "weight": weight * unit, "delay": delay, "U": tm.u, "u": tm.u, "x": 1.0,
                 "tau_rec": tm.tau_rec * 1e3, "tau_fac": tm.tau_facil * 1e3})
             return
+        if np.unique(proj.pre.astype(np.int64) * (int(proj.post.max()) + 1) + proj.post).size != proj.size:
+            raise ValueError("several plastic synapses between one pair of neurons: NEST's connections "
+                             "cannot be told apart when their weights are read back")
         model = f"snnrun_{proj.name}"
-        recorder = nest.Create("weight_recorder")
-        self.recorders[proj.name] = recorder
-        nest.CopyModel(STDP_MODELS[rule.pairing], model, {"weight_recorder": recorder})
+        nest.CopyModel(STDP_MODELS[rule.pairing], model)
+        self.models[proj.name] = model
         if rule.w_min > 0:  # NEST clips at 0: the floor w_min travels through a static companion synapse
             nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse",
                                                     "weight": np.full(weight.size, rule.w_min) * unit,
@@ -98,12 +107,75 @@ class NestPlasticity:
         # tau_minus belongs to the post neuron (check() refuses two values onto one population)
         nodes = nest.NodeCollection(np.unique(post).tolist())
         nodes.set(tau_minus=rule.tau_minus * 1e3)
-        if proj.post_population not in self.post_recorders:
-            rec = nest.Create("spike_recorder")
-            nest.Connect(s.cells[proj.post_population].node_collection, rec, syn_spec={"delay": s.dt_ms})
-            self.post_recorders[proj.post_population] = rec
+        for name in (proj.pre_population, proj.post_population):
+            if name not in self.spike_recorders and self.s.inst.populations[name].spikes is None:
+                rec = nest.Create("spike_recorder")
+                nest.Connect(s.cells[name].node_collection, rec, syn_spec={"delay": s.dt_ms})
+                self.spike_recorders[name] = rec
 
     # -- reading -----------------------------------------------------------------------------------
+    def _samples_wanted(self) -> dict[str, list]:
+        """STDP projection -> [(synapses, sample steps)]: the spec's weight recordings, and the end."""
+        inst = self.s.inst
+        out: dict[str, list] = {}
+        for rec in inst.recordings:
+            if rec.projection is None or rec.projection not in self.models:
+                continue
+            proj = inst.projections[rec.projection]
+            chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
+            every = int(round((rec.interval or inst.dt) / inst.dt))
+            out.setdefault(rec.projection, []).append((chosen, np.arange(0, inst.n_steps, every)))
+        for name in self.models:
+            out.setdefault(name, []).append((np.arange(inst.projections[name].size), np.array([inst.n_steps])))
+        return out
+
+    def stops(self) -> set[int]:
+        """The PyNN steps ``t - d`` where weights are read, and what to read at each (module doc)."""
+        self.plan = {}
+        for name, parts in self._samples_wanted().items():
+            delays = self.s.inst.projections[name].delay_steps
+            for chosen, steps in parts:
+                for d in np.unique(delays[chosen]):
+                    mine = chosen[delays[chosen] == d]
+                    for stop in (steps - int(d)).tolist():
+                        if stop >= 1:  # before: no pre spike stamped yet, the drawn weight holds
+                            self.plan.setdefault(stop, []).append((name, mine))
+        return set(self.plan)
+
+    def at_stop(self, step: int) -> None:
+        for name, synapses in self.plan.get(step, ()):
+            conns, order = self._connections(name, synapses)
+            status = conns.get(["weight", "Kplus"] if self.s.inst.projections[name].plasticity.pairing == "all_to_all"
+                               else ["weight"])
+            weight = np.atleast_1d(np.asarray(status["weight"], float))[order]  # one connection: scalars
+            kplus = np.atleast_1d(np.asarray(status["Kplus"], float))[order] if "Kplus" in status else \
+                np.ones(order.size)
+            rule = self.s.inst.projections[name].plasticity
+            self.read[(name, step)] = self.read.get((name, step), ()) + (
+                (synapses, weight / self.native_scale[name][synapses] + rule.w_min, kplus),)
+
+    def _connections(self, name: str, synapses: np.ndarray):
+        """NEST's connections of ``synapses`` of projection ``name`` and, per synapse, its place in them."""
+        key = (name, synapses.tobytes())
+        if key not in self.connections:
+            s, proj = self.s, self.s.inst.projections[name]
+            pre = s.node_ids(proj.pre_population)[proj.pre[synapses]]
+            post = s.node_ids(proj.post_population)[proj.post[synapses]]
+            conns = self.nest.GetConnections(self.nest.NodeCollection(np.unique(pre).tolist()),
+                                             self.nest.NodeCollection(np.unique(post).tolist()),
+                                             synapse_model=self.models[name])
+            ends = conns.get(["source", "target"])
+            sources = np.atleast_1d(np.asarray(ends["source"], np.int64))
+            targets = np.atleast_1d(np.asarray(ends["target"], np.int64))
+            span = np.int64(max(int(post.max()), int(targets.max(initial=0))) + 1)
+            got = sources * span + targets
+            wanted = pre * span + post
+            sorter = np.argsort(got)
+            at = sorter[np.searchsorted(got, wanted, sorter=sorter)]
+            assert np.array_equal(got[at], wanted), name
+            self.connections[key] = (conns, at)
+        return self.connections[key]
+
     def weights(self) -> tuple[dict[str, WeightTrace], dict[str, WeightTrace]]:
         """(the spec's weight recordings, one WeightTrace per projection; the final weights of every
         projection with STDP), as the reference engine reports them."""
@@ -116,122 +188,86 @@ class NestPlasticity:
             proj = inst.projections[rec.projection]
             chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
             every = int(round((rec.interval or dt) / dt))
-            steps = np.arange(0, n_steps, every)
-            recorded.setdefault(rec.projection, []).append((chosen, steps))
+            recorded.setdefault(rec.projection, []).append((chosen, np.arange(0, n_steps, every)))
         out = {}
         for name, parts in recorded.items():
             proj = inst.projections[name]
             steps = np.unique(np.concatenate([p[1] for p in parts]))
             chosen = np.unique(np.concatenate([p[0] for p in parts]))
-            values = self.samples(proj, chosen, steps)
-            if len(parts) > 1:  # NaN where an entry did not sample a synapse (as the reference)
-                mask = np.zeros(values.shape, bool)
-                for own, own_steps in parts:
-                    mask[np.ix_(np.searchsorted(steps, own_steps), np.searchsorted(chosen, own))] = True
-                values = np.where(mask, values, np.nan)
+            values = np.full((steps.size, chosen.size), np.nan)
+            for own, own_steps in parts:  # NaN where an entry did not sample a synapse (as the reference)
+                values[np.ix_(np.searchsorted(steps, own_steps), np.searchsorted(chosen, own))] = \
+                    self.samples(proj, own, own_steps)
             out[name] = _trace(proj, chosen, steps * dt, values)
         final = {}
-        for name, proj in inst.projections.items():
-            if proj.plasticity is not None and proj.size:
-                every = np.arange(proj.size)
-                final[name] = _trace(proj, every, np.array([n_steps * dt]),
-                                     self.samples(proj, every, np.array([n_steps])))
+        for name in self.models:
+            proj = inst.projections[name]
+            every = np.arange(proj.size)
+            final[name] = _trace(proj, every, np.array([n_steps * dt]),
+                                 self.samples(proj, every, np.array([n_steps])))
         return out, final
 
     def samples(self, proj, synapses: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """Weights (SI) of ``synapses`` at the sample steps ``steps``: (steps, synapses)."""
         w0 = np.asarray(proj.weight, float)[synapses]
-        if proj.plasticity is None or proj.name not in self.recorders:
-            return np.broadcast_to(w0, (steps.size, synapses.size)).copy()
+        out = np.broadcast_to(w0, (steps.size, synapses.size)).copy()
+        if proj.name not in self.models:
+            return out
         rule = proj.plasticity
         d = proj.delay_steps[synapses].astype(np.int64)
-        ev_syn, ev_step, ev_w = self._events(proj)
-        # per synapse, its pre spikes (stamps in steps) and the weight each transmitted (SI)
-        order = np.lexsort((ev_step, ev_syn))
-        ev_syn, ev_step, ev_w = ev_syn[order], ev_step[order], ev_w[order]
-        k_plus = self._k_plus(ev_syn, ev_step, rule.tau_plus / self.s.inst.dt, rule.pairing == "nearest")
-        key_base = np.int64(self.s.inst.n_steps + 2)
-        keys = ev_syn * key_base + ev_step
-        post_steps = self._post_spikes(proj.post_population)
+        pre_steps = self._spikes(proj.pre_population)
+        post_steps = self._spikes(proj.post_population)
         update = StdpUpdate(rule)
         c_plus = self.s.inst.dt / rule.tau_plus
-        out = np.empty((steps.size, synapses.size))
+        pre_of = np.asarray(proj.pre, np.int64)[synapses]
         post_of = np.asarray(proj.post, np.int64)[synapses]
-        for i, t in enumerate(steps):
-            limit = t - d  # the last pre spike counted is stamped <= t - d
-            pos = np.searchsorted(keys, synapses * key_base + limit, side="right") - 1
-            has = (pos >= 0) & (ev_syn[np.maximum(pos, 0)] == synapses)
-            w = np.where(has, ev_w[np.maximum(pos, 0)], w0)
-            last = np.where(has, ev_step[np.maximum(pos, 0)], 0)
-            kp = np.where(has, k_plus[np.maximum(pos, 0)], 0.0)
-            # the potentiation NEST defers: post spikes with last < t_post + d < t - d, one at a time
+        for i, t in enumerate(steps.tolist()):
+            limit = t - d  # the last pre spike counted is stamped <= t - d; NEST was read at that stop
+            w, kp = w0.copy(), np.zeros(synapses.size)
+            for stop in np.unique(limit[limit >= 1]).tolist():
+                cols = np.flatnonzero(limit == stop)
+                for read_syn, read_w, read_k in self.read[(proj.name, stop)]:
+                    pos = np.searchsorted(read_syn, synapses[cols])
+                    ok = (pos < read_syn.size) & (read_syn[np.minimum(pos, read_syn.size - 1)] == synapses[cols])
+                    w[cols[ok]], kp[cols[ok]] = read_w[pos[ok]], read_k[pos[ok]]
+            # the time of the last pre spike, and the potentiation NEST defers to the next one
+            lo = _row_search(pre_steps[1], pre_steps[0], pre_of, limit, "right")
+            has = lo > pre_steps[0][pre_of]
+            last = np.where(has, pre_steps[1][np.maximum(lo - 1, 0)], 0)
             out[i] = _defer(w, has, last, kp, d, limit, post_of, post_steps, update, c_plus)
         return out
 
-    def _events(self, proj):
-        """The weight recorder's events of ``proj`` as (synapse index, pre stamp in steps, weight SI)."""
-        s = self.s
-        ev = self.recorders[proj.name].events
-        senders = np.asarray(ev["senders"], np.int64)
-        targets = np.asarray(ev["targets"], np.int64)
-        steps = np.rint(np.asarray(ev["times"], float) / s.dt_ms).astype(np.int64)
-        pre = s.node_ids(proj.pre_population)[proj.pre]
-        post = s.node_ids(proj.post_population)[proj.post]
-        span = np.int64(max(int(post.max()), int(targets.max(initial=0))) + 1)
-        syn_keys = pre * span + post
-        order = np.argsort(syn_keys, kind="stable")
-        ev_keys = senders * span + targets
-        at = np.searchsorted(syn_keys[order], ev_keys)
-        syn = order[np.minimum(at, order.size - 1)]
-        if np.any(syn_keys[syn] != ev_keys):
-            raise RuntimeError(f"projection {proj.name}: weight recorder events of unknown connections")
-        if np.unique(syn_keys).size != syn_keys.size:
-            raise RuntimeError(f"projection {proj.name}: several plastic synapses between one pair of neurons "
-                               "cannot be told apart in NEST's weight recorder")
-        rule = proj.plasticity
-        w = np.asarray(ev["weights"], float) / self.native_scale[proj.name][syn] + rule.w_min
-        return syn.astype(np.int64), steps, w
-
-    @staticmethod
-    def _k_plus(syn: np.ndarray, steps: np.ndarray, tau_steps: float, nearest: bool) -> np.ndarray:
-        """K+ right after each pre spike (events sorted by synapse, time): sum of exp(-(t - t_i)/tau_plus)
-        over the synapse's pre spikes up to it (``nearest``: 1)."""
-        k = np.ones(syn.size)
-        if nearest or syn.size == 0:
-            return k
-        new = np.concatenate([[True], syn[1:] != syn[:-1]])
-        rank = np.arange(syn.size) - np.maximum.accumulate(np.where(new, np.arange(syn.size), 0))
-        for r in range(1, int(rank.max()) + 1):
-            idx = np.flatnonzero(rank == r)
-            k[idx] = k[idx - 1] * np.exp(-(steps[idx] - steps[idx - 1]) / tau_steps) + 1.0
-        return k
-
-    def _post_spikes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """The post population's spikes as CSR (indptr by neuron, stamps in steps sorted per neuron)."""
-        ev = self.post_recorders[name].events
+    def _spikes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A population's spikes as CSR (indptr by neuron, stamps in steps sorted per neuron): the drawn
+        stamps of a source, the native recorder's of neurons."""
+        pop = self.s.inst.populations[name]
+        if pop.spikes is not None:
+            return np.asarray(pop.spikes.indptr, np.int64), np.asarray(pop.spikes.steps, np.int64)
+        ev = self.spike_recorders[name].events
         ids = np.searchsorted(self.s.node_ids(name), np.asarray(ev["senders"], np.int64))
         steps = np.rint(np.asarray(ev["times"], float) / self.s.dt_ms).astype(np.int64)
         order = np.lexsort((steps, ids))
-        size = self.s.inst.populations[name].size
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=size))]).astype(np.int64)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=pop.size))]).astype(np.int64)
         return indptr, steps[order]
 
     def phantom_pairs(self) -> list[str]:
         """Warnings for nearest-pairing projections where NEST paired post spikes before a synapse's first
         pre spike with a phantom pre spike at t = 0 (stdp_nn_symm_synapse starts its last pre time at 0)."""
         out = []
-        for name, proj in self.s.inst.projections.items():
-            if proj.plasticity is None or proj.plasticity.pairing != "nearest" or name not in self.recorders:
+        for name in self.models:
+            proj = self.s.inst.projections[name]
+            if proj.plasticity.pairing != "nearest":
                 continue
-            ev_syn, ev_step, _ = self._events(proj)
-            first = np.full(proj.size, np.iinfo(np.int64).max)
-            np.minimum.at(first, ev_syn, ev_step)
-            indptr, stamps = self._post_spikes(proj.post_population)
-            starts = indptr[proj.post]
-            has_post = indptr[proj.post + 1] > starts
-            earliest = np.full(proj.size, np.iinfo(np.int64).max // 2)
-            earliest[has_post] = stamps[starts[has_post]]
-            sent = first < np.iinfo(np.int64).max  # a synapse no pre spike passed was never updated
+            none = np.iinfo(np.int64).max // 2
+            (pre_ptr, pre_st), (post_ptr, post_st) = self._spikes(proj.pre_population), self._spikes(proj.post_population)
+            sent = pre_ptr[proj.pre + 1] > pre_ptr[proj.pre]
+            first = np.full(proj.size, none)
+            first[sent] = pre_st[pre_ptr[proj.pre][sent]]
+            has_post = post_ptr[proj.post + 1] > post_ptr[proj.post]
+            earliest = np.full(proj.size, none)
+            earliest[has_post] = post_st[post_ptr[proj.post][has_post]]
+            # pre spikes stamped after the end minus the delay never passed the synapse
+            sent &= first + proj.delay_steps <= self.s.inst.n_steps
             hit = int(np.count_nonzero(sent & has_post & (earliest + proj.delay_steps <= first)))
             if hit:
                 out.append(f"pynn:nest: projections.{name}: {hit} synapse(s) had post spikes before their first "
@@ -260,6 +296,8 @@ def _defer(w, has, last, kp, d, limit, rows, post_steps, update, c_plus):
 def _row_search(stamps, indptr, rows, values, side):
     """Per entry j, the position in ``stamps`` of ``values[j]`` within row ``rows[j]`` of the CSR
     (``stamps`` sorted within each row), clamped to the row: one searchsorted on (row, stamp) keys."""
+    if stamps.size == 0:
+        return indptr[rows].copy()
     n_rows = indptr.size - 1
     row_of = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(indptr))
     lo, hi = int(min(stamps.min(), values.min())), int(max(stamps.max(), values.max()))

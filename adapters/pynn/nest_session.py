@@ -165,6 +165,12 @@ class NestSession(Session):
         self.nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse",
                                                     "weight": self.native_weights(proj), "delay": delay})
 
+    def stops(self) -> set[int]:
+        return self.plastic.stops()
+
+    def at_stop(self, step: int) -> None:
+        self.plastic.at_stop(step)
+
     def collect_weights(self):
         self.warnings.extend(self.plastic.phantom_pairs())
         return self.plastic.weights()

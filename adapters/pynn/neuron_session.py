@@ -96,16 +96,12 @@ class NeuronSession(Session):
         for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
             keep(netcon(sources[i], targets[j], 0.0, d, w))  # an unreferenced NetCon is deleted
 
-    def simulate(self, progress, start_step: int = 0) -> None:
-        stops = self.plastic.sample_steps()
-        if not stops:
-            return super().simulate(progress, start_step)
+    def stops(self) -> set[int]:
         # plastic weights are read where the run stands: stop at every sample step (and the end)
-        for step in stops:
-            self.sim.run_until(round(step * self.dt_ms, 9))
-            self.plastic.sample(step)
-            if progress is not None:
-                progress(step, self.n_steps)
+        return set(self.plastic.sample_steps())
+
+    def at_stop(self, step: int) -> None:
+        self.plastic.sample(step)
 
     def collect_weights(self):
         return self.plastic.weights()

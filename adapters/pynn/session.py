@@ -274,14 +274,26 @@ class Session:
         """Advance from ``start_step`` to the end, in chunks when progress is reported. Targets are
         absolute step counts, so chunking adds no floating-point drift to the simulated time."""
         chunks = PROGRESS_CHUNKS if progress is not None else 1
+        targets = {self.n_steps * k // chunks for k in range(1, chunks + 1)}
+        stops = self.stops()
         done = start_step
-        for k in range(1, chunks + 1):
-            target = self.n_steps * k // chunks
-            if target > done:
+        for target in sorted(targets | stops):
+            if target in stops:  # the simulator's own clock decides whether there is anything left to run
+                self.sim.run_until(round(target * self.dt_ms, 9))
+                self.at_stop(target)
+            if target in targets and target > done:
                 self.sim.run_until(round(target * self.dt_ms, 9))
                 done = target
                 if progress is not None:
                     progress(done, self.n_steps)
+
+    def stops(self) -> set[int]:
+        """Steps (in PyNN's time) where the run must stop to read state, e.g. plastic weights; none by
+        default."""
+        return set()
+
+    def at_stop(self, step: int) -> None:
+        """Called when the run stands at one of :meth:`stops`."""
 
     def end(self) -> None:
         self.sim.end()
