@@ -29,8 +29,8 @@ _NEST_PLASTICITY = frozenset({"stdp", "stdp:nearest", "stdp:multiplicative", "ts
 _NEST_PLASTICITY_REASONS = {
     "plasticity:stdp:axonal_delay": "NEST counts the whole delay as dendritic (stdp_synapse pairs t_post + d "
                                     "with t_pre): only dendritic_delay_fraction 1 (axonal delays exist only in "
-                                    "an open NEST pull request, nest#2989); the reference and brian2 backends "
-                                    "run other fractions",
+                                    "an open NEST pull request, nest#2989); the reference engine and "
+                                    "pynn:neuron run other fractions",
     "plasticity:stdp+tsodyks_markram": "no NEST synapse model combines STDP and Tsodyks-Markram on one synapse",
     "stdp:tau_minus": "tau_minus is a parameter of NEST's post neuron, not of the synapse: every STDP "
                       "projection onto one population must have the same tau_minus",
