@@ -57,7 +57,9 @@ def stdp_parameters(rule) -> dict[str, float]:
     span = rule.w_max - rule.w_min
     mu = 1.0 if rule.weight_dependence == "multiplicative" else 0.0
     lam = rule.a_plus if mu else rule.a_plus * rule.w_max / span
-    return {"tau_plus": rule.tau_plus * 1e3, "lambda": lam, "alpha": rule.a_minus / rule.a_plus,
+    # a_plus 0 with a_minus > 0 is refused by check(); both 0 is a static synapse (alpha is then moot)
+    alpha = rule.a_minus / rule.a_plus if rule.a_plus else 0.0
+    return {"tau_plus": rule.tau_plus * 1e3, "lambda": lam, "alpha": alpha,
             "mu_plus": mu, "mu_minus": mu}
 
 
