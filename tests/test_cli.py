@@ -227,8 +227,10 @@ def test_backend_names_are_suggested_and_all_works_for_check(tmp_path):
 
 def test_no_backend_for_a_spec_says_why_one_line_per_backend(tmp_path):
     spec = tmp_path / "cond.yaml"
-    # the reference runs plasticity: an option it does not know stops it
-    spec.write_text(UNSUPPORTED.replace("backends: [brian2]", "options: {reference: {integrator: rk2}}"))
+    # the reference runs plasticity: an option it does not know stops it; pynn:nest refuses a dendritic
+    # fraction other than 1, pynn:neuron nearest pairing
+    spec.write_text(UNSUPPORTED.replace("backends: [brian2]", "options: {reference: {integrator: rk2}}").replace(
+        "w_max: 2 nA}", "w_max: 2 nA, pairing: nearest, dendritic_delay_fraction: 0.5}"))
     proc = snnrun(spec, "--backend", "all", "--out", tmp_path / "out")
     assert proc.returncode == ExitCode.UNSUPPORTED
     lines = _errors(proc)
