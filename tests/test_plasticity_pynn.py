@@ -21,7 +21,7 @@ import pytest
 
 import plasticity_protocols as pp
 from snnrun import read_results
-from snnrun.adapters.pynn.adapter import PyNNBrian2Adapter, PyNNNeuronAdapter
+from snnrun.adapters.pynn.adapter import PyNNBrian2Adapter, PyNNNestAdapter, PyNNNeuronAdapter
 from snnrun.execute import execute
 from snnrun.schema.loader import load_spec
 
@@ -360,3 +360,49 @@ def _ties(inst, trains, posts) -> int:
         for i, j, d in zip(proj.pre, proj.post, proj.delay_steps):
             count += sum((int(j), int(s - d)) in posts for s in trains[proj.pre_population].get(int(i), ()))
     return count
+
+
+def test_pynn_nest_check_refuses_what_nest_cannot_express(make_spec):
+    """tau_minus is a parameter of NEST's post neuron (one value per population), depression is
+    alpha * lambda (no a_plus of 0 with depression), whole-delay dendritic only, and no synapse model
+    with STDP and Tsodyks-Markram together; pynn:neuron runs the first two."""
+    spec = make_spec("""
+snnrun: "1.0"
+name: nest_limits
+simulation: {duration: 10 ms, dt: 0.1 ms}
+populations:
+  src: {size: 2, model: {type: spike_array, params: {spike_times: [[1 ms], [2 ms]]}}}
+  cells: {size: 2, model: {type: lif_curr_exp}}
+projections:
+  a:
+    pre: src
+    post: cells
+    connect: {rule: one_to_one}
+    synapse:
+      weight: 0.1 nA
+      plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01, a_minus: 0.01, w_max: 1 nA}
+  b:
+    pre: src
+    post: cells
+    connect: {rule: all_to_all}
+    synapse:
+      weight: 0.1 nA
+      plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 30 ms, a_plus: 0, a_minus: 0.01, w_max: 1 nA}
+  c:
+    pre: src
+    post: cells
+    connect: {rule: one_to_one}
+    synapse:
+      weight: 0.1 nA
+      plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01, a_minus: 0.01, w_max: 1 nA,
+                   dendritic_delay_fraction: 0.5}
+      short_term: {rule: tsodyks_markram, u: 0.5, tau_rec: 100 ms}
+""")
+    nest = {p.path: p.message for p in PyNNNestAdapter().check(spec)}
+    base = ("projections", "b", "synapse", "plasticity")
+    assert "tau_minus differs from projection a's" in nest[base + ("tau_minus",)]
+    assert "a_plus 0" in nest[base + ("a_plus",)]
+    assert "dendritic" in nest[("projections", "c", "synapse", "plasticity")]
+    assert len(nest) == 3  # c's two rules together are reported once its fraction is fixed
+    neuron = {p.path for p in PyNNNeuronAdapter().check(spec)}
+    assert neuron == {("projections", "c", "synapse", "short_term")}  # STDP with Tsodyks-Markram
