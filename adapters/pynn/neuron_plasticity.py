@@ -93,21 +93,31 @@ class NeuronPlasticity:
     # -- sampling ------------------------------------------------------------------------------------
     def sample_steps(self) -> list[int]:
         """The steps (> 0) at which the run must stop to read weights (the recordings' samples and the
-        end, where the final weights are read)."""
+        end, where the final weights are read); what to read at each goes into ``self.plan``."""
         inst = self.s.inst
-        steps = {inst.n_steps} if any(p.plasticity is not None for p in inst.projections.values()) else set()
+        self.plan: dict[int, dict[str, set]] = {}
+        for name, proj in inst.projections.items():
+            if proj.plasticity is not None and proj.size:
+                self.plan.setdefault(inst.n_steps, {})[name] = set(range(proj.size))
         for rec in inst.recordings:
-            if rec.projection is not None and inst.projections[rec.projection].plasticity is not None:
-                every = int(round((rec.interval or inst.dt) / inst.dt))
-                steps.update(range(every, inst.n_steps, every))
-        return sorted(steps)
+            if rec.projection is None or inst.projections[rec.projection].plasticity is None:
+                continue
+            proj = inst.projections[rec.projection]
+            chosen = range(proj.size) if rec.synapses is None else rec.synapses
+            every = int(round((rec.interval or inst.dt) / inst.dt))
+            for step in range(every, inst.n_steps, every):
+                self.plan.setdefault(step, {}).setdefault(rec.projection, set()).update(chosen)
+        return sorted(self.plan)
 
     def sample(self, step: int) -> None:
-        """Read every STDP projection's weights now (the run stands at ``step``)."""
+        """Read the weights (SI) the plan names for ``step`` (the run stands there); NaN elsewhere."""
         out = {}
-        for name, (netcons, scale) in self.synapses.items():
-            if self.s.inst.projections[name].plasticity is not None:
-                out[name] = np.array([nc.weight[0] for nc in netcons]) / scale
+        for name, wanted in self.plan.get(step, {}).items():
+            netcons, scale = self.synapses[name]
+            values = np.full(len(netcons), np.nan)
+            idx = np.fromiter(sorted(wanted), np.int64)
+            values[idx] = np.array([netcons[k].weight[0] for k in idx.tolist()]) / scale[idx]
+            out[name] = values
         self.samples[step] = out
 
     def weights(self) -> tuple[dict[str, WeightTrace], dict[str, WeightTrace]]:
