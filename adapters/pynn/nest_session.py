@@ -17,6 +17,9 @@
   reach: the amplitudes in force in steps 0 and 1 go into ``I_e`` instead (switched after step 0 if they
   differ), and the generators carry the rest relative to them. PyNN's StepCurrentSource shifts times by
   min_delay too but clamps the early ones, which would start a stimulus at t = 0 two steps late.
+- Plastic projections (STDP, Tsodyks-Markram) are NEST's own synapse models through the same array
+  connect, their sources ``spike_train_injector`` nodes, and their weights are read at stops of the run
+  (nest_plasticity.py).
 - Synaptic currents are recorded with a native multimeter (PyNN 0.13 lists only ``v`` and spikes as
   recordable for IF_curr_*), and so is IF_curr_delta's ``v`` (pyNN.nest gives that cell type no
   variable_map, so PyNN can neither record nor initialise its V_m: the initial value is set natively too).

@@ -9,6 +9,8 @@
 - Spike sources are PyNN SpikeSourceArrays (VecStim): a stamp at t is delivered at t + delay.
 - Stimuli are PyNN StepCurrentSources (IClamp amplitudes played at the grid times): a change at step s
   acts from step s on, as in the reference engine (measured; no shift needed).
+- Plastic projections get one PyNN weight adjuster per synapse, and their weights are read at stops of
+  the run (neuron_plasticity.py).
 - Synaptic currents are recorded natively from the ExpISyn/AlphaISyn point processes (PyNN 0.13 lists
   only ``v`` and spikes for IF_curr_*); their ``i`` is the outward current, so the sign flips.
 """
