@@ -364,8 +364,9 @@ def _ties(inst, trains, posts) -> int:
 
 def test_pynn_nest_check_refuses_what_nest_cannot_express(make_spec):
     """tau_minus is a parameter of NEST's post neuron (one value per population), depression is
-    alpha * lambda (no a_plus of 0 with depression), whole-delay dendritic only, and no synapse model
-    with STDP and Tsodyks-Markram together; pynn:neuron runs the first two."""
+    alpha * lambda (no a_plus of 0 with depression), weights are read back by neuron pair (no
+    multapses), whole-delay dendritic only, and no synapse model with STDP and Tsodyks-Markram together;
+    pynn:neuron runs all but the last."""
     spec = make_spec("""
 snnrun: "1.0"
 name: nest_limits
@@ -384,7 +385,7 @@ projections:
   b:
     pre: src
     post: cells
-    connect: {rule: all_to_all}
+    connect: {rule: fixed_indegree, n: 2, multapses: true}
     synapse:
       weight: 0.1 nA
       plasticity: {rule: stdp, tau_plus: 20 ms, tau_minus: 30 ms, a_plus: 0, a_minus: 0.01, w_max: 1 nA}
@@ -403,6 +404,7 @@ projections:
     assert "tau_minus differs from projection a's" in nest[base + ("tau_minus",)]
     assert "a_plus 0" in nest[base + ("a_plus",)]
     assert "dendritic" in nest[("projections", "c", "synapse", "plasticity")]
-    assert len(nest) == 3  # c's two rules together are reported once its fraction is fixed
+    assert "cannot be told apart" in nest[("projections", "b", "connect", "multapses")]
+    assert len(nest) == 4  # c's two rules together are reported once its fraction is fixed
     neuron = {p.path for p in PyNNNeuronAdapter().check(spec)}
     assert neuron == {("projections", "c", "synapse", "short_term")}  # STDP with Tsodyks-Markram

@@ -34,6 +34,8 @@ _NEST_PLASTICITY_REASONS = {
     "plasticity:stdp+tsodyks_markram": "no NEST synapse model combines STDP and Tsodyks-Markram on one synapse",
     "stdp:tau_minus": "tau_minus is a parameter of NEST's post neuron, not of the synapse: every STDP "
                       "projection onto one population must have the same tau_minus",
+    "stdp:multapses": "the adapter reads NEST's plastic weights back by (pre, post) node pair, so two STDP "
+                      "synapses between one pair of neurons cannot be told apart",
     "stdp:a_plus_zero": "NEST's stdp_synapse scales depression by alpha * lambda with lambda the "
                         "potentiation step: a_plus 0 with a_minus > 0 cannot be expressed",
 }
