@@ -240,7 +240,7 @@ def test_pynn_neuron_tsodyks_markram_amplitudes_equal_the_closed_forms(tmp_path)
         amps = (pp.tm_depressing(0.5, big_u, tau_rec, 50.0, 8) if tau_facil == 0 else
                 pp.tm_facilitating(0.5, big_u, tau_rec, tau_facil, 50.0, 8))
         expected = np.array(pp.summed(amps, 50.0, 5.0)) * 1e-9
-        # NEURON's current decays exactly (cnexp); the drive factor is divided out again: measured 4e-9
+        # NEURON's current decays exactly (cnexp); the drive factor is divided out again: measured 4.4e-12
         np.testing.assert_allclose(values[rows, j], expected, rtol=1e-7, err_msg=f"synapse {j}")
 
 
