@@ -501,15 +501,17 @@ def test_example_specs_run_on_every_pynn_backend_but_declared_gaps(name):
         return {("models", p.model_name, "type") if p.model_name else ("populations", n, "model", "type")
                 for n, p in spec.populations.items()
                 if p.model.type not in adapter.capabilities.models or p.model.type in extra}
-    # plasticity and weight recordings are refused on pynn:brian2; pynn:nest refuses only dendritic
-    # fractions other than 1, pynn:neuron only nearest pairing, and both STDP with Tsodyks-Markram on one synapse
+    # plasticity and weight recordings are refused on pynn:brian2; pynn:nest refuses dendritic fractions
+    # other than 1 and nearest pairing, pynn:neuron nearest pairing, and both STDP with Tsodyks-Markram on
+    # one synapse
     rules = {("projections", n, "synapse", key) for n, p in spec.projections.items()
              for key in ("plasticity", "short_term") if getattr(p.synapse, key) is not None}
     rules |= {("record", i) for i, r in enumerate(spec.record) if r.projection is not None}
     both = {("projections", n, "synapse", "short_term") for n, p in spec.projections.items()
             if p.synapse.plasticity is not None and p.synapse.short_term is not None}
     nest_rules = both | {("projections", n, "synapse", "plasticity") for n, p in spec.projections.items()
-                         if p.synapse.plasticity is not None and p.synapse.plasticity.dendritic_delay_fraction != 1}
+                         if p.synapse.plasticity is not None and (p.synapse.plasticity.dendritic_delay_fraction != 1
+                                                                  or p.synapse.plasticity.pairing == "nearest")}
     neuron_rules = both | {("projections", n, "synapse", "plasticity") for n, p in spec.projections.items()
                            if p.synapse.plasticity is not None and p.synapse.plasticity.pairing == "nearest"}
     nest = PyNNNestAdapter()

@@ -12,9 +12,9 @@ How each rule maps (checked in nest/include/nest/*_synapse.h of NEST 3.10, measu
   ``W = w_max - w_min``: multiplicative ``lambda = a_plus`` and ``alpha = a_minus / a_plus`` give exactly
   ``w + a_plus (w_max - w) K+`` and ``w - a_minus (w - w_min) K-``; additive ``lambda = a_plus w_max / W``
   and the same ``alpha`` give ``w +- a w_max K``. The post neuron sums both PSPs.
-- ``stdp`` (``nearest``): ``stdp_nn_symm_synapse`` (each post pairs with the latest pre, each pre with the
-  latest post): the same parameters. Its last pre spike time starts at 0, so post spikes before a
-  synapse's first pre spike pair with a phantom pre spike at t = 0; the run warns when that happened.
+- ``stdp`` (``nearest``) is refused: ``stdp_nn_symm_synapse`` pairs as semantics.md says but starts its
+  last pre spike time at 0, so post spikes before a synapse's first pre spike pair with a phantom pre
+  spike at t = 0 (capabilities.py).
 - ``tsodyks_markram``: ``tsodyks2_synapse`` with ``u = U`` and ``x = 1`` set explicitly (NEST leaves u at
   0.5 whatever U), ``tau_rec``, ``tau_fac`` (ms; 0: no facilitation): NEST's equations are semantics.md's.
 - NEST's delays are dendritic: only ``dendritic_delay_fraction`` 1 (check refuses others).
@@ -30,7 +30,7 @@ run stops at PyNN time ``t - d`` for every sample time and delay (PyNN keeps NES
 has then passed exactly the pre spikes stamped up to ``t - d``), reads ``weight`` and ``Kplus`` of the
 connections (``GetStatus``), and after the run adds the deferred potentiation from the post spikes (a
 native ``spike_recorder``) and the time of that last pre spike (the pre population's spikes: the drawn
-stamps of a source, a native ``spike_recorder`` on neurons). ``nearest``: K+ is 1 at the last pre spike.
+stamps of a source, a native ``spike_recorder`` on neurons).
 Reading state at stops costs no memory per spike (a ``weight_recorder`` would log every pre spike of
 every synapse: 15 million events for 10 s of CUBA with STDP).
 """
@@ -42,8 +42,8 @@ import numpy as np
 from ...numerics.plasticity import StdpUpdate
 from ..base import WeightTrace
 
-#: NEST synapse model per (STDP pairing); Tsodyks-Markram is tsodyks2_synapse
-STDP_MODELS = {"all_to_all": "stdp_synapse", "nearest": "stdp_nn_symm_synapse"}
+#: NEST's synapse models: STDP (all-to-all pairing) and Tsodyks-Markram
+STDP_MODEL = "stdp_synapse"
 TM_MODEL = "tsodyks2_synapse"
 
 
@@ -96,7 +96,7 @@ class NestPlasticity:
             raise ValueError("several plastic synapses between one pair of neurons: NEST's connections "
                              "cannot be told apart when their weights are read back")
         model = f"snnrun_{proj.name}"
-        nest.CopyModel(STDP_MODELS[rule.pairing], model)
+        nest.CopyModel(STDP_MODEL, model)
         self.models[proj.name] = model
         if rule.w_min > 0:  # NEST clips at 0: the floor w_min travels through a static companion synapse
             nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse",
@@ -147,10 +147,8 @@ class NestPlasticity:
     def at_stop(self, step: int) -> None:
         for name, synapses in self.plan.get(step, ()):
             conns, order = self._connections(name, synapses)
-            keys = ["weight", "Kplus"] if self.s.inst.projections[name].plasticity.pairing == "all_to_all" else ["weight"]
-            status = _get(conns, keys)
-            weight = status["weight"][order]
-            kplus = status["Kplus"][order] if "Kplus" in status else np.ones(order.size)
+            status = _get(conns, ["weight", "Kplus"])
+            weight, kplus = status["weight"][order], status["Kplus"][order]
             rule = self.s.inst.projections[name].plasticity
             self.read[(name, step)] = self.read.get((name, step), ()) + (
                 (synapses, weight / self.native_scale[name][synapses] + rule.w_min, kplus),)
@@ -249,31 +247,6 @@ class NestPlasticity:
         order = np.lexsort((steps, ids))
         indptr = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=pop.size))]).astype(np.int64)
         return indptr, steps[order]
-
-    def phantom_pairs(self) -> list[str]:
-        """Warnings for nearest-pairing projections where NEST paired post spikes before a synapse's first
-        pre spike with a phantom pre spike at t = 0 (stdp_nn_symm_synapse starts its last pre time at 0)."""
-        out = []
-        for name in self.models:
-            proj = self.s.inst.projections[name]
-            if proj.plasticity.pairing != "nearest":
-                continue
-            none = np.iinfo(np.int64).max // 2
-            (pre_ptr, pre_st), (post_ptr, post_st) = self._spikes(proj.pre_population), self._spikes(proj.post_population)
-            sent = pre_ptr[proj.pre + 1] > pre_ptr[proj.pre]
-            first = np.full(proj.size, none)
-            first[sent] = pre_st[pre_ptr[proj.pre][sent]]
-            has_post = post_ptr[proj.post + 1] > post_ptr[proj.post]
-            earliest = np.full(proj.size, none)
-            earliest[has_post] = post_st[post_ptr[proj.post][has_post]]
-            # pre spikes stamped after the end minus the delay never passed the synapse
-            sent &= first + proj.delay_steps <= self.s.inst.n_steps
-            hit = int(np.count_nonzero(sent & has_post & (earliest + proj.delay_steps <= first)))
-            if hit:
-                out.append(f"pynn:nest: projections.{name}: {hit} synapse(s) had post spikes before their first "
-                           "pre spike; NEST's stdp_nn_symm_synapse paired them with a phantom pre spike at t = 0 "
-                           "(semantics.md: they pair with nothing), so their weights differ from the contract")
-        return out
 
 
 #: connections read per GetStatus call: NEST builds every connection's whole status dictionary before

@@ -175,7 +175,6 @@ class NestSession(Session):
         self.plastic.at_stop(step)
 
     def collect_weights(self):
-        self.warnings.extend(self.plastic.phantom_pairs())
         return self.plastic.weights()
 
     # -- recording ---------------------------------------------------------------------------------
