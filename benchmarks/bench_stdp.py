@@ -6,8 +6,8 @@ Network: specs/cuba_stdp.yaml and benchmarks/cuba_stdp_nest.py (additive all-to-
 a_plus 0.005, a_minus 1.05 a_plus, w in [0, 32.4 pA], the delay dendritic). How each command is run,
 timed and measured: benchmarks/harness.py.
 
-    python benchmarks/bench_stdp.py --repeats 3 [--only nest,snnrun-reference,snnrun-brian2-cython,snnrun-nengo]
-                                    [--json out.json]
+    python benchmarks/bench_stdp.py --repeats 3 [--only nest,snnrun-reference,snnrun-brian2-cython,snnrun-nengo,
+                                    snnrun-pynn-nest] [--json out.json]
 """
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ COMMANDS = {
                              [str(BIN / "snnrun"), "specs/cuba_stdp.yaml"]),
     "snnrun-nengo": ([str(BIN / "snnrun"), "specs/cuba_stdp.yaml", "--backend", "nengo", "--out", "{out}"],
                      [str(BIN / "snnrun"), "specs/cuba_stdp.yaml"]),
+    # the same NEST stdp_synapse through PyNN and snnrun's pynn:nest adapter (final weights read back)
+    "snnrun-pynn-nest": ([str(BIN / "snnrun"), "specs/cuba_stdp.yaml", "--backend", "pynn:nest", "--out", "{out}"],
+                         [str(BIN / "snnrun"), "specs/cuba_stdp.yaml"]),
 }
 
 if __name__ == "__main__":

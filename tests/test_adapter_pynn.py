@@ -472,9 +472,13 @@ projections:
 def test_check_lists_unsupported_features_with_spec_paths(make_spec):
     spec = make_spec(UNSUPPORTED)
     paths = {name: {p.path for p in ADAPTERS[name]().check(spec)} for name in BACKENDS}
-    common = {("populations", "cond", "model", "type"), ("projections", "plastic", "synapse", "plasticity")}
+    common = {("populations", "cond", "model", "type")}
     for name in BACKENDS:
         assert common <= paths[name], name
+    # the additive all-to-all rule onto a current cell runs on pynn:nest (stdp_synapse) and pynn:neuron
+    # (StdwaSA), not on pynn:brian2
+    plastic = ("projections", "plastic", "synapse", "plasticity")
+    assert plastic not in paths["pynn:nest"] | paths["pynn:neuron"] and plastic in paths["pynn:brian2"]
     initial = ("populations", "currents", "initial", "i_syn_exc")  # Brian2's ie/ii can start anywhere
     assert initial in paths["pynn:nest"] and initial in paths["pynn:neuron"] and initial not in paths["pynn:brian2"]
     assert ("projections", "wrong_sign", "synapse", "weight") in paths["pynn:nest"]
@@ -497,14 +501,25 @@ def test_example_specs_run_on_every_pynn_backend_but_declared_gaps(name):
         return {("models", p.model_name, "type") if p.model_name else ("populations", n, "model", "type")
                 for n, p in spec.populations.items()
                 if p.model.type not in adapter.capabilities.models or p.model.type in extra}
-    # plasticity and weight recordings are declared unsupported on the pynn backends (for now)
+    # plasticity and weight recordings are refused on pynn:brian2; pynn:nest refuses dendritic fractions
+    # other than 1 and nearest pairing, pynn:neuron nearest pairing, and both STDP with Tsodyks-Markram on
+    # one synapse
     rules = {("projections", n, "synapse", key) for n, p in spec.projections.items()
              for key in ("plasticity", "short_term") if getattr(p.synapse, key) is not None}
     rules |= {("record", i) for i, r in enumerate(spec.record) if r.projection is not None}
-    for adapter in (PyNNNestAdapter(), PyNNBrian2Adapter()):
-        assert {p.path for p in adapter.check(spec)} == model_paths(adapter) | rules
+    both = {("projections", n, "synapse", "short_term") for n, p in spec.projections.items()
+            if p.synapse.plasticity is not None and p.synapse.short_term is not None}
+    nest_rules = both | {("projections", n, "synapse", "plasticity") for n, p in spec.projections.items()
+                         if p.synapse.plasticity is not None and (p.synapse.plasticity.dendritic_delay_fraction != 1
+                                                                  or p.synapse.plasticity.pairing == "nearest")}
+    neuron_rules = both | {("projections", n, "synapse", "plasticity") for n, p in spec.projections.items()
+                           if p.synapse.plasticity is not None and p.synapse.plasticity.pairing == "nearest"}
+    nest = PyNNNestAdapter()
+    assert {p.path for p in nest.check(spec)} == model_paths(nest) | nest_rules
+    brian2 = PyNNBrian2Adapter()
+    assert {p.path for p in brian2.check(spec)} == model_paths(brian2) | rules
     neuron = PyNNNeuronAdapter()
-    assert {p.path for p in neuron.check(spec)} == model_paths(neuron, ("lif_curr_delta",)) | rules
+    assert {p.path for p in neuron.check(spec)} == model_paths(neuron, ("lif_curr_delta",)) | neuron_rules
 
 
 # -- errors at the boundary --------------------------------------------------------------------------------

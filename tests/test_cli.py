@@ -231,7 +231,7 @@ def test_backend_names_are_suggested_and_all_works_for_check(tmp_path):
 def test_no_backend_for_a_spec_says_why_one_line_per_backend(tmp_path):
     spec = tmp_path / "cond.yaml"
     # the reference and nengo run plasticity (and this dendritic fraction): an option they do not know
-    # stops them
+    # stops them; brian2 refuses the off-grid fraction, the pynn backends both rules on one synapse
     spec.write_text(UNSUPPORTED.replace("backends: [brian2]",
                                         "options: {reference: {integrator: rk2}, nengo: {integrator: rk2}}"))
     proc = snnrun(spec, "--backend", "all", "--out", tmp_path / "out")

@@ -113,6 +113,11 @@ class PyNNNestAdapter(PyNNAdapter):
     translations = tr.TRANSLATIONS["pynn:nest"]
     session = "snnrun.adapters.pynn.nest_session:NestSession"
 
+    def check(self, spec: Spec) -> list[Problem]:
+        from .plasticity_checks import nest_stdp_problems
+
+        return _unique(super().check(spec) + nest_stdp_problems(spec, self.capabilities))
+
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         out = []
         for name, proj in spec.projections.items():

@@ -22,12 +22,26 @@ _NOT_YET = {
     for m in ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
 }
 
-_COMMON_REASONS = {
-    **_NOT_YET,
-    "plasticity:stdp": "not implemented on the pynn backends yet (PyNN's STDPMechanism is not mapped)",
-    "short_term:tsodyks_markram": "not implemented on the pynn backends yet (PyNN's TsodyksMarkramSynapse "
-                                  "is not mapped)",
-    "record:weight": "not implemented on the pynn backends yet (their weights are static)",
+_COMMON_REASONS = dict(_NOT_YET)
+
+#: pynn:nest runs STDP and Tsodyks-Markram through NEST's own synapse models (nest_plasticity.py)
+_NEST_PLASTICITY = frozenset({"stdp", "stdp:multiplicative", "tsodyks_markram"})
+_NEST_PLASTICITY_REASONS = {
+    "plasticity:stdp:nearest": "NEST's stdp_nn_symm_synapse pairs nearest neighbours as semantics.md does, but "
+                               "starts its last pre spike time at 0: post spikes before a synapse's first pre "
+                               "spike pair with a phantom pre spike at t = 0 (measured on stdp_pairing_triplets: "
+                               "0.261526 mV where the rule gives 0.254381 mV); the reference engine runs it",
+    "plasticity:stdp:axonal_delay": "NEST counts the whole delay as dendritic (stdp_synapse pairs t_post + d "
+                                    "with t_pre): only dendritic_delay_fraction 1 (axonal delays exist only in "
+                                    "an open NEST pull request, nest#2989); the reference engine and "
+                                    "pynn:neuron run other fractions",
+    "plasticity:stdp+tsodyks_markram": "no NEST synapse model combines STDP and Tsodyks-Markram on one synapse",
+    "stdp:tau_minus": "tau_minus is a parameter of NEST's post neuron, not of the synapse: every STDP "
+                      "projection onto one population must have the same tau_minus",
+    "stdp:multapses": "the adapter reads NEST's plastic weights back by (pre, post) node pair, so two STDP "
+                      "synapses between one pair of neurons cannot be told apart",
+    "stdp:a_plus_zero": "NEST's stdp_synapse scales depression by alpha * lambda with lambda the "
+                        "potentiation step: a_plus 0 with a_minus > 0 cannot be expressed",
 }
 
 
@@ -40,8 +54,11 @@ NEST = Capabilities(
     models=frozenset(_NEST_MODELS),
     stimuli=frozenset(cat.STIMULI),
     recordables=_recordables(_NEST_MODELS),
+    plasticity=_NEST_PLASTICITY,
+    record_weights=True,
     reasons=MappingProxyType({
         **_COMMON_REASONS,
+        **_NEST_PLASTICITY_REASONS,
         "initial:i_syn": "synaptic currents always start at 0: NEST refuses to set I_syn_ex/I_syn_in",
         "weight_sign": "NEST's iaf_psc_exp/iaf_psc_alpha route a current input by the sign of its weight "
                        "(>= 0 excitatory, < 0 inhibitory), PyNN's convention: weights onto receptor "
@@ -49,13 +66,25 @@ NEST = Capabilities(
     }),
 )
 
+#: pynn:neuron runs STDP and Tsodyks-Markram through PyNN's NMODL weight adjusters (neuron_plasticity.py)
+_NEURON_PLASTICITY = frozenset({"stdp", "stdp:multiplicative", "stdp:axonal_delay", "tsodyks_markram"})
+_NEURON_PLASTICITY_REASONS = {
+    "plasticity:stdp:nearest": "pyNN.neuron has no nearest-pairing weight adjuster (StdwaSA, StdwaSoft and "
+                               "StdwaGuetig pair all to all); the reference engine runs it",
+    "plasticity:stdp+tsodyks_markram": "pyNN.neuron's weight adjusters each own the NetCon's weight: STDP and "
+                                       "Tsodyks-Markram cannot act on one synapse",
+}
+
 _NEURON_MODELS = CURRENT_LIF | SOURCES
 NEURON = Capabilities(
     models=frozenset(_NEURON_MODELS),
     stimuli=frozenset(cat.STIMULI),
     recordables=_recordables(_NEURON_MODELS),
+    plasticity=_NEURON_PLASTICITY,
+    record_weights=True,
     reasons=MappingProxyType({
         **_COMMON_REASONS,
+        **_NEURON_PLASTICITY_REASONS,
         "lif_curr_delta": "pyNN.neuron 0.13 has no IF_curr_delta (PyNN declares it ModelNotAvailable)",
         "initial:i_syn": "synaptic currents always start at 0: NEURON's ExpISyn/AlphaISyn set them to 0 "
                          "at initialisation",
@@ -86,6 +115,21 @@ _BRIAN2_NONLINEAR = {
                    "backend",
 }
 
+#: pyNN.brian2 0.13's plasticity (pyNN/brian2/standardmodels/synapses.py, simulator-traps.md B and C);
+#: the brian2 backend runs the rules to the contract
+_BRIAN2_PLASTICITY_REASONS = {
+    "plasticity:stdp": "pyNN.brian2 0.13's STDPMechanism accepts only dendritic_delay_fraction 0 (PyNN#803; "
+                       "snnrun's default is 1), runs 'multiplicative' as additive (its equations are hard-coded, "
+                       "synapses.py:90-143) and lets a pre and a post spike of the same step potentiate; use the "
+                       "brian2 backend",
+    "short_term:tsodyks_markram": "pyNN.brian2 0.13's TsodyksMarkramSynapse is broken (dz/dt = z/tau_rec leaves "
+                                  "z at 0 and u = min(u, U) removes facilitation: amplitudes 1, 0.90, 0.91 where "
+                                  "NEST gives 1, 1.71, 2.08; tau_facil 0 raises ZeroDivisionError); use the brian2 "
+                                  "backend",
+    "record:weight": "pyNN.brian2 runs no plasticity rule through snnrun, so its weights are static; use the "
+                     "brian2 backend",
+}
+
 _BRIAN2_MODELS = CURRENT_LIF | {"lif_curr_delta"} | SOURCES
 BRIAN2 = Capabilities(
     models=frozenset(_BRIAN2_MODELS),
@@ -94,6 +138,7 @@ BRIAN2 = Capabilities(
     reasons=MappingProxyType({
         **_COMMON_REASONS,
         **_BRIAN2_NONLINEAR,
+        **_BRIAN2_PLASTICITY_REASONS,
         "tau_refrac:heterogeneous": "pyNN.brian2 takes one refractory period per population (Brian2's "
                                     "refractory argument), so every neuron's tau_refrac must round to the "
                                     "same number of steps",

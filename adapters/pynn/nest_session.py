@@ -17,6 +17,9 @@
   reach: the amplitudes in force in steps 0 and 1 go into ``I_e`` instead (switched after step 0 if they
   differ), and the generators carry the rest relative to them. PyNN's StepCurrentSource shifts times by
   min_delay too but clamps the early ones, which would start a stimulus at t = 0 two steps late.
+- Plastic projections (STDP, Tsodyks-Markram) are NEST's own synapse models through the same array
+  connect, their sources ``spike_train_injector`` nodes, and their weights are read at stops of the run
+  (nest_plasticity.py).
 - Synaptic currents are recorded with a native multimeter (PyNN 0.13 lists only ``v`` and spikes as
   recordable for IF_curr_*), and so is IF_curr_delta's ``v`` (pyNN.nest gives that cell type no
   variable_map, so PyNN can neither record nor initialise its V_m: the initial value is set natively too).
@@ -29,6 +32,7 @@ import os
 import numpy as np
 
 from . import translation as tr
+from .nest_plasticity import NestPlasticity, is_plastic
 from .session import Session, amplitude_at, schedule
 
 
@@ -61,6 +65,7 @@ class NestSession(Session):
                        rng_seed=int(self.inst.seed) % (2 ** 31 - 1) or 1)
         self.generators: dict[str, object] = {}  # source population -> NodeCollection of spike_generators
         self.ids: dict[str, np.ndarray] = {}
+        self.plastic = NestPlasticity(self)
         self._plan_stimuli()
 
     # -- stimuli: steps 0 and 1 through I_e, the rest through generators ------------------------------
@@ -126,7 +131,10 @@ class NestSession(Session):
 
     # -- sources and synapses --------------------------------------------------------------------------
     def create_source(self, pop) -> None:
-        gens = self.nest.Create("spike_generator", pop.size,
+        # devices connect through static synapses only: a source with plastic projections replays its
+        # stamps with spike_train_injector nodes (nest_plasticity.py)
+        plastic = any(is_plastic(p) and p.pre_population == pop.name for p in self.inst.projections.values())
+        gens = self.nest.Create("spike_train_injector" if plastic else "spike_generator", pop.size,
                                 params={"precise_times": False, "allow_offgrid_times": False})
         gens.set([{"spike_times": t.tolist()} for t in self.source_times_ms(pop)])
         self.generators[pop.name] = gens
@@ -138,9 +146,10 @@ class NestSession(Session):
             self.ids[name] = np.asarray(nodes.tolist(), np.int64)
         return self.ids[name]
 
-    def native_weights(self, proj) -> np.ndarray:
-        """NEST weights (pA, nS or mV) exactly as pyNN.nest converts PyNN weights (nA, uS or mV)."""
-        weight = self.pynn_weights(proj)
+    def native_weights(self, proj, values=None) -> np.ndarray:
+        """NEST weights (pA, nS or mV) exactly as pyNN.nest converts PyNN weights (nA, uS or mV); of
+        ``values`` (SI, per synapse) instead of the drawn weights if given."""
+        weight = self.pynn_weights(proj, values)
         forward = self.sim.StaticSynapse.translations["weight"]["forward_transform"]
         weight = forward(weight=weight) if callable(forward) else weight
         celltype = self.cells[proj.post_population].celltype
@@ -150,11 +159,23 @@ class NestSession(Session):
         return np.asarray(weight, float)
 
     def connect(self, proj) -> None:
+        if is_plastic(proj):
+            self.plastic.connect(proj)
+            return
         pre = self.node_ids(proj.pre_population)[proj.pre]
         post = self.node_ids(proj.post_population)[proj.post]
         delay = np.round(proj.delay_steps * self.dt_ms, 9)
         self.nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse",
                                                     "weight": self.native_weights(proj), "delay": delay})
+
+    def stops(self) -> set[int]:
+        return self.plastic.stops()
+
+    def at_stop(self, step: int) -> None:
+        self.plastic.at_stop(step)
+
+    def collect_weights(self):
+        return self.plastic.weights()
 
     # -- recording ---------------------------------------------------------------------------------
     def record_spikes(self, name: str) -> None:

@@ -9,6 +9,8 @@
 - Spike sources are PyNN SpikeSourceArrays (VecStim): a stamp at t is delivered at t + delay.
 - Stimuli are PyNN StepCurrentSources (IClamp amplitudes played at the grid times): a change at step s
   acts from step s on, as in the reference engine (measured; no shift needed).
+- Plastic projections get one PyNN weight adjuster per synapse, and their weights are read at stops of
+  the run (neuron_plasticity.py).
 - Synaptic currents are recorded natively from the ExpISyn/AlphaISyn point processes (PyNN 0.13 lists
   only ``v`` and spikes for IF_curr_*); their ``i`` is the outward current, so the sign flips.
 """
@@ -23,6 +25,7 @@ import tempfile
 import numpy as np
 
 from . import translation as tr
+from .neuron_plasticity import NeuronPlasticity, is_plastic
 from .session import Session
 
 #: NEURON's fixed-step scheme: 2 is Crank-Nicolson (PyNN leaves NEURON's default 0, backward Euler, which
@@ -59,6 +62,7 @@ class NeuronSession(Session):
         self.netcons: list = []
         self.vectors: list = []
         self.drive: dict[tuple[str, str], np.ndarray] = {}
+        self.plastic = NeuronPlasticity(self)
 
     def drive_factor(self, name: str, receptor: str) -> np.ndarray:
         """Per neuron of a population, the factor its table's weight rule multiplies PyNN weights onto
@@ -82,6 +86,10 @@ class NeuronSession(Session):
         # waited one step more (measured: 14 of 20 source spikes through a 1.9 ms delay). One millionth
         # of a step less delay puts every arrival safely on its boundary.
         delays = (proj.delay_steps * self.dt_ms - DELAY_EPSILON * self.dt_ms).tolist()
+        if is_plastic(proj):  # a weight adjuster per synapse (neuron_plasticity.py)
+            cells = [c._cell for c in self.cells[proj.post_population].all_cells]
+            self.plastic.connect(proj, sources, targets, cells, delays, DELAY_EPSILON * self.dt_ms)
+            return
         netcon, keep = self.h.NetCon, self.netcons.append
         # NetCon(source, target, threshold, delay ms, weight nA) straight from the cells' spike sources
         # (what ParallelContext.gid_connect resolves to on one process): 0.11 s per 100k synapses against
@@ -89,6 +97,16 @@ class NeuronSession(Session):
         # (ResetRefrac, VecStim), so the threshold argument is not used.
         for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
             keep(netcon(sources[i], targets[j], 0.0, d, w))  # an unreferenced NetCon is deleted
+
+    def stops(self) -> set[int]:
+        # plastic weights are read where the run stands: stop at every sample step (and the end)
+        return set(self.plastic.sample_steps())
+
+    def at_stop(self, step: int) -> None:
+        self.plastic.sample(step)
+
+    def collect_weights(self):
+        return self.plastic.weights()
 
     # -- recording ---------------------------------------------------------------------------------
     def setup_recording(self) -> None:

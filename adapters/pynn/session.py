@@ -152,12 +152,14 @@ class Session:
         t_run = time.perf_counter()
         self.where = ("record",)
         spikes, traces = self.collect()
+        weights, final_weights = self.collect_weights()
         self.end()
         t_end = time.perf_counter()
         timings = {"build": t_build - t0, "run": t_run - t_build, "collect": t_end - t_run,
                    "build_setup": t_setup - t0, "build_populations": t_pops - t_setup,
                    "build_connect": t_conn - t_pops}
-        return RunOutput(spikes, traces, timings=timings, warnings=self.warnings)
+        return RunOutput(spikes, traces, weights=weights, final_weights=final_weights, timings=timings,
+                         warnings=self.warnings)
 
     # -- hooks with PyNN's standard behaviour ------------------------------------------------------
     def import_module(self):
@@ -217,11 +219,13 @@ class Session:
     def connect(self, proj) -> None:
         raise NotImplementedError
 
-    def pynn_weights(self, proj) -> np.ndarray:
-        """A projection's weights in PyNN's units (and any factor of the simulator's table), per synapse."""
+    def pynn_weights(self, proj, values=None) -> np.ndarray:
+        """A projection's weights in PyNN's units (and any factor of the simulator's table), per synapse;
+        ``values`` (SI, per synapse) instead of the drawn weights converts other values the same way."""
         post = self.inst.populations[proj.post_population]
         params = {k: np.broadcast_to(v, post.size) for k, v in post.params.items()}
-        return self.tables[post.type].weight_values(proj.receptor, proj.weight, proj.post, params, self.inst.dt)
+        weight = proj.weight if values is None else values
+        return self.tables[post.type].weight_values(proj.receptor, weight, proj.post, params, self.inst.dt)
 
     def inject(self, stim) -> None:
         """A stimulus as a PyNN StepCurrentSource on the instance's grid schedule (pyNN.neuron and
@@ -270,14 +274,26 @@ class Session:
         """Advance from ``start_step`` to the end, in chunks when progress is reported. Targets are
         absolute step counts, so chunking adds no floating-point drift to the simulated time."""
         chunks = PROGRESS_CHUNKS if progress is not None else 1
+        targets = {self.n_steps * k // chunks for k in range(1, chunks + 1)}
+        stops = self.stops()
         done = start_step
-        for k in range(1, chunks + 1):
-            target = self.n_steps * k // chunks
-            if target > done:
+        for target in sorted(targets | stops):
+            if target in stops:  # the simulator's own clock decides whether there is anything left to run
+                self.sim.run_until(round(target * self.dt_ms, 9))
+                self.at_stop(target)
+            if target in targets and target > done:
                 self.sim.run_until(round(target * self.dt_ms, 9))
                 done = target
                 if progress is not None:
                     progress(done, self.n_steps)
+
+    def stops(self) -> set[int]:
+        """Steps (in PyNN's time) where the run must stop to read state, e.g. plastic weights; none by
+        default."""
+        return set()
+
+    def at_stop(self, step: int) -> None:
+        """Called when the run stands at one of :meth:`stops`."""
 
     def end(self) -> None:
         self.sim.end()
@@ -297,6 +313,11 @@ class Session:
             times = np.arange(values.shape[0]) * every * self.inst.dt
             traces[(rec.population, rec.variable)] = Trace(times, neurons, values)
         return spikes, traces
+
+    def collect_weights(self) -> tuple[dict, dict]:
+        """(recorded weights, final weights of the plastic projections) as WeightTraces; none by default
+        (a simulator session with plastic synapses overrides this)."""
+        return {}, {}
 
     def read_spikes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(neuron ids, stamps in s) from PyNN's neo spike trains, sorted by time then neuron.
