@@ -263,6 +263,8 @@ def _manifest(spec: Spec, name: str, output, instance, draw_time: float, run_wal
         "populations": population_summary(spec, output.spikes),
         "expectations": [c.as_dict() for c in checks],
         "synapses": int(sum(p.size for p in instance.projections.values())),
+        # threads and MPI ranks as the simulator reports them (pynn:nest, pynn:neuron); absent elsewhere
+        **({"parallel": dict(output.parallel)} if output.parallel else {}),
     }
 
 

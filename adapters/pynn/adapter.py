@@ -58,6 +58,7 @@ class PyNNAdapter(Adapter):
     translations = tr.TABLES  # model type -> translation table (each simulator's variant)
     session = ""  # "module:Class" of the Session subclass, imported inside run()
     needs_tools = False  # the simulator compiles code with tools installed next to Python
+    threads = False  # simulation.options.<name>.threads above 1 is honoured (NEST's local_num_threads)
 
     def versions(self) -> dict[str, str]:
         out = {}
@@ -71,10 +72,10 @@ class PyNNAdapter(Adapter):
     def check(self, spec: Spec) -> list[Problem]:
         problems = super().check(spec)
         threads = self.options(spec).get("threads", 1)
-        if isinstance(threads, int) and threads > 1:  # its type is checked by the options schema (issue 13)
+        if isinstance(threads, int) and threads > 1 and not self.threads:  # its type: the options schema
             problems.append(spec.problem(("simulation", "options", self.name, "threads"),
-                                         f"threads {threads}: the pynn backends run with 1 thread only for now "
-                                         "(several threads change NEST's spikes for the same seed)"))
+                                         f"threads {threads}: {self.name} runs with 1 thread (snnrun sets "
+                                         f"threads on pynn:nest only; --mpi runs pynn:neuron on several processes)"))
         supported = self.capabilities.models
         for name, pop in spec.populations.items():
             if pop.model.type not in supported or "initial:i_syn" not in self.capabilities.reasons:
@@ -112,6 +113,7 @@ class PyNNNestAdapter(PyNNAdapter):
     capabilities: Capabilities = caps.NEST
     translations = tr.TRANSLATIONS["pynn:nest"]
     session = "snnrun.adapters.pynn.nest_session:NestSession"
+    threads = True
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         out = []

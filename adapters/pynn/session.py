@@ -107,6 +107,7 @@ class Session:
         self.warnings: list[str] = []
         self.cells: dict = {}  # population name -> PyNN Population (neurons, and sources if PyNN's)
         self.sim = None
+        self.parallel: dict[str, int] = {}  # threads / MPI ranks the simulator reports (the manifest's)
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, progress: Optional[Progress] = None) -> RunOutput:
@@ -157,7 +158,7 @@ class Session:
         timings = {"build": t_build - t0, "run": t_run - t_build, "collect": t_end - t_run,
                    "build_setup": t_setup - t0, "build_populations": t_pops - t_setup,
                    "build_connect": t_conn - t_pops}
-        return RunOutput(spikes, traces, timings=timings, warnings=self.warnings)
+        return RunOutput(spikes, traces, timings=timings, warnings=self.warnings, parallel=self.parallel)
 
     # -- hooks with PyNN's standard behaviour ------------------------------------------------------
     def import_module(self):
