@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,8 @@ from .worker import MPI_PREFIXES
 FAILURE_PREFIX = "snnrun-mpi rank "
 #: the job folder's files: the instance (written by snnrun), the result (written by rank 0 only)
 JOB, RESULT, LOG = "job.pickle", "result.pickle", "mpirun.log"
+#: lines of mpirun's log that say why a rank ended, when no rank said it itself
+SAYS_WHY = re.compile(r"NEURON:|[Ee]rror|Segmentation fault|Killed|signal \d+")
 ROOT_VARIABLES = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 
 
@@ -128,7 +131,9 @@ def _why(log: str, returncode: int, ranks: int) -> str:
     for line in lines:
         if line.startswith(FAILURE_PREFIX):
             return line
-    said = next((line for line in lines if not set(line) <= set("-=")), "")
+    # a simulator's abort (NEURON's hoc errors call MPI_Abort) or a crash: its own words, else mpirun's
+    said = next((line for line in lines if SAYS_WHY.search(line)),
+                next((line for line in lines if not set(line) <= set("-=") and not line.startswith("numprocs=")), ""))
     return f"mpirun -n {ranks} exited with code {returncode} before rank 0 returned results" + (f": {said}" if said else "")
 
 
