@@ -12,7 +12,8 @@ What is asserted, and why (semantics.md, "pynn", MPI):
 - only rank 0's results come back and the run folder holds results only (no job files);
 - a backend that cannot run under MPI, a missing mpirun and a sweep are refused in one line, with
   exit code 4 (2 for the sweep, a bad command line), before anything runs;
-- a timeout stops mpirun and every rank.
+- a timeout stops mpirun and every rank; a simulator error on the ranks is a BackendError naming the
+  spec element, as in one process.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ import pytest
 from conftest import SPECS
 from snnrun import ExitCode, read_results
 from snnrun import mpi
+from snnrun.adapters.registry import get_adapter
 from snnrun.execute import execute
+from snnrun.instance import instantiate
+from snnrun.schema.errors import BackendError
 from snnrun.schema.loader import load_spec
 
 SNNRUN = str(Path(sys.executable).with_name("snnrun"))
@@ -137,6 +141,16 @@ def test_a_timeout_stops_mpirun_and_every_rank(tmp_path):
     while _processes_naming(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _processes_naming(str(tmp_path)) == [], "ranks or mpirun outlived the timeout"
+
+
+def test_a_simulator_error_on_the_ranks_is_a_backend_error_naming_the_element(tmp_path):
+    # past check() on purpose: pyNN.neuron 0.13 has no IF_curr_delta, so every rank fails building it
+    spec = load_spec(SPECS / "conformance" / "delay_forms.yaml")
+    with pytest.raises(BackendError) as info:
+        mpi.run_under_mpi(get_adapter("pynn:neuron"), instantiate(spec), 2, tmp_path)
+    assert info.value.path == ("populations", "single")
+    assert "NotImplementedError: The IF_curr_delta model is not available" in info.value.detail
+    assert list(tmp_path.iterdir()) == [], "the job folder must go"
 
 
 # -- the launcher's own rules (no MPI run) ----------------------------------------------------------------
