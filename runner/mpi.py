@@ -35,7 +35,9 @@ from .worker import MPI_PREFIXES
 #: what a rank writes to stderr before a line that explains its failure (found again in mpirun's log)
 FAILURE_PREFIX = "snnrun-mpi rank "
 #: the job folder's files: the instance (written by snnrun), the result (written by rank 0 only)
-JOB, RESULT, LOG = "job.pickle", "result.pickle", "mpirun.log"
+JOB, RESULT, LOG, PROGRESS = "job.pickle", "result.pickle", "mpirun.log", "progress"
+#: how often (s) snnrun looks at rank 0's progress file while mpirun runs
+PROGRESS_POLL = 0.2
 #: lines of mpirun's log that say why a rank ended, when no rank said it itself
 SAYS_WHY = re.compile(r"NEURON:|[Ee]rror|Segmentation fault|Killed|signal \d+")
 ROOT_VARIABLES = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
@@ -110,10 +112,18 @@ def run_under_mpi(adapter, instance, ranks: int, workdir: Path, progress=None):
         folder = Path(tmp)
         with open(folder / JOB, "wb") as f:
             pickle.dump((adapter.name, instance), f, protocol=pickle.HIGHEST_PROTOCOL)
+        if progress is not None:
+            (folder / PROGRESS).with_suffix(".wanted").touch()
         argv, env = command(ranks, folder)
         with open(folder / LOG, "wb") as log:
-            proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  preexec_fn=_terminate_with_parent)
+            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    preexec_fn=_terminate_with_parent)
+            while True:
+                try:
+                    proc.wait(timeout=PROGRESS_POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    _forward_progress(folder / PROGRESS, progress)
         result = folder / RESULT
         if result.is_file():
             with open(result, "rb") as f:
@@ -123,6 +133,17 @@ def run_under_mpi(adapter, instance, ranks: int, workdir: Path, progress=None):
             raise BackendError(adapter.name, payload[0], tuple(payload[1]))
         text = (folder / LOG).read_text(encoding="utf-8", errors="replace")
         raise BackendError(adapter.name, _why(text, proc.returncode, ranks))
+
+
+def _forward_progress(path: Path, progress) -> None:
+    """Rank 0's last (done, total) steps to ``progress``, if it wrote any."""
+    if progress is None:
+        return
+    try:
+        done, total = map(int, path.read_text().split())
+    except (OSError, ValueError):
+        return  # not written yet
+    progress(done, total)
 
 
 def _why(log: str, returncode: int, ranks: int) -> str:

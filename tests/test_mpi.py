@@ -66,6 +66,19 @@ def test_two_ranks_give_the_single_process_spikes_and_traces(name, tmp_path):
         np.testing.assert_array_equal(two.traces[key].values, trace.values, err_msg=str(key))
 
 
+def test_rank_zeros_progress_reaches_the_caller_and_chunked_ranks_keep_the_spikes(tmp_path):
+    calls = []
+    spec = load_spec(CUBA)
+    two = execute(spec, backend="pynn:neuron", out=tmp_path / "two", mpi=2,
+                  progress=lambda name: (lambda done, total, note="": calls.append((done, total))))
+    one = _neuron(CUBA, tmp_path / "one")  # unchunked, one process
+    assert calls, "no progress came through"
+    n_steps = round(spec.simulation.duration / spec.simulation.dt)
+    assert all(total == n_steps for _, total in calls) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert 0 < calls[-1][0] <= n_steps
+    assert _spike_table(two.results["pynn:neuron"]).equals(_spike_table(one))
+
+
 def test_an_alpha_current_from_another_rank_moves_v_by_rounding_only(tmp_path):
     name = SPECS / "conformance" / "alpha_psc_trace.yaml"
     one, two = _neuron(name, tmp_path / "one"), _neuron(name, tmp_path / "two", ranks=2)
