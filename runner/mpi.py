@@ -5,7 +5,8 @@ hidden folder of the run's partial folder (on a cluster that is the results fold
 sees). A forked worker, like any backend's, launches ``mpirun -n N python -m snnrun.mpi_rank FOLDER``;
 every rank loads the whole instance and builds the part it owns (for pynn:neuron: PyNN's gid modulo N
 ownership, see adapters/pynn/neuron_session.py), rank 0 gathers the results and writes them back as one
-pickle, the only file a rank writes; snnrun then writes the results folder as for any run. A backend
+pickle (and, when asked, its progress to a small file): the only files a rank writes; snnrun then writes
+the results folder as for any run. A backend
 runs under MPI only if its adapter names an ``mpi_module`` (with ``init_mpi()``, ``finish_mpi()``);
 anything else is refused before anything is drawn.
 
