@@ -5,10 +5,9 @@ What is asserted, and why (semantics.md, "pynn", MPI):
   exponential currents, the same traces exactly: every rank builds the same cells and synapses from
   the same drawn instance, NEURON's spike exchange delivers a spike from another rank on the step a
   local one arrives, and the arithmetic of each cell is unchanged (measured: 0.0 difference);
-- an alpha current from another rank starts at the step boundary itself instead of a millionth of a
-  step before it (NEURON's exchange puts spike times on the grid): spikes equal, v within 1e-9 V
-  (measured 1.8e-10 V on alpha_psc_trace; a one-step shift of its 0.5 nA input would move v by
-  about 1e-4 V);
+- with alpha currents a millionth-of-a-step difference in when an input from another rank starts
+  remains (semantics.md): spikes equal, v within 1e-9 V (measured 1.8e-10 V on alpha_psc_trace; a
+  one-step shift of its 0.5 nA input would move v by about 1e-4 V);
 - only rank 0's results come back and the run folder holds results only (no job files);
 - a backend that cannot run under MPI, a missing mpirun and a sweep are refused in one line, with
   exit code 4 (2 for the sweep, a bad command line), before anything runs;
