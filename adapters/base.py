@@ -121,7 +121,8 @@ class RunOutput:
     time then neuron; ``weights[projection]`` the recorded weights (a projection's ``record`` entries
     together); ``final_weights[projection]`` every synapse of every plastic projection at the end of the
     run (one time, the duration); ``timings`` in seconds (``build``, ``run``); ``versions`` of the
-    simulator stack."""
+    simulator stack; ``parallel`` how the simulator ran, as it reports it (``threads``, ``mpi_ranks``),
+    empty when the backend does not say."""
 
     spikes: dict[str, tuple[np.ndarray, np.ndarray]]
     traces: dict[tuple[str, str], Trace] = field(default_factory=dict)
@@ -130,6 +131,7 @@ class RunOutput:
     timings: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    parallel: dict[str, int] = field(default_factory=dict)
 
 
 class Adapter(ABC):

@@ -266,6 +266,8 @@ def run_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the results folder"),
     save_instance: bool = typer.Option(False, "--save-instance", help="keep the drawn network (connectivity, "
                                        "parameters, source trains) in the run folder's instance/"),
+    mpi: Optional[int] = typer.Option(None, "--mpi", help="run the backend on N MPI processes under mpirun "
+                                      "(pynn:neuron; rank 0 gathers the results)", min=1, metavar="N"),
     force: bool = typer.Option(False, "--force", help="run even when the estimate says the run does not fit "
                                "this machine (memory) or takes more than 10^9 steps"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
@@ -288,6 +290,9 @@ def run_command(
 
     try:
         loaded = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
+        if mpi is not None and sweep_cli.wants_sweep(loaded, seeds, dask, retries, compare, profile):
+            raise typer.BadParameter("--mpi runs one network on several processes, not a sweep's tasks "
+                                     "(a sweep runs its tasks in parallel itself: --jobs, --dask)")
         if sweep_cli.wants_sweep(loaded, seeds, dask, retries, compare, profile):
             return sweep_cli.run_sweep_command(loaded, backend=backend, out=out, seeds=seeds, dask=dask, jobs=jobs,
                                                run_id=run_id, keep_going=keep_going, retries=retries,
@@ -301,7 +306,7 @@ def run_command(
             check_fits(loaded, _backends_at_once(backend or list(loaded.simulation.backends), jobs))
         outcome = execute(loaded, backend=backend or None, out=out, progress=progress.factory,
                           keep_going=True, timeout=timeout, max_workers=jobs, status=status, run_id=run_id,
-                          save_instance=save_instance)
+                          save_instance=save_instance, mpi=mpi)
     except MemoryError as error:
         progress.close()
         if isinstance(error, SnnrunError):

@@ -23,7 +23,7 @@ from .results import Results, RunWriter, platform_info
 from .schema.errors import BackendError, SnnrunError, UnsupportedFeature, format_path
 from .schema.loader import load_spec
 from .schema.model import Spec
-from .worker import run_parallel
+from .worker import run_jobs, run_parallel
 
 ProgressFactory = Callable[[str], Optional[Callable[[int, int], None]]]
 #: status(backend, state, detail): state is "queued", "running", "done", "failed" or "skipped"
@@ -129,7 +129,7 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
             progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
             timeout: float | None = None, max_workers: int | None = None,
             status: StatusCallback | None = None, run_id: str | None = None,
-            save_instance: bool = False) -> RunOutcome:
+            save_instance: bool = False, mpi: int | None = None) -> RunOutcome:
     """Run ``spec`` on ``backend`` (a name, names, or ``"all"``) and write the run; see :func:`run`.
 
     Several backends run in parallel worker processes, at most ``max_workers`` at once (default: the
@@ -139,6 +139,8 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
     ``run_id`` names the run folder (``<out>/<spec name>/<run_id>``, which must not exist yet) instead
     of a new time-stamped id, so a pipeline can name its outputs in advance.
     ``save_instance`` writes the drawn instance into the run folder's ``instance/`` (see instance_io).
+    ``mpi`` runs each backend on that many MPI processes (snnrun.mpi; refused with MPIUnavailable, exit
+    code 4, before anything is drawn, for a backend that cannot).
     """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, overrides={"seed": seed} if seed is not None else None)
@@ -150,6 +152,9 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
     if spec.source.file and os.path.isfile(spec.source.file):
         spec_text = Path(spec.source.file).read_text(encoding="utf-8", errors="replace")
     adapters, skipped = resolve_backends(spec, backend)
+    if mpi is not None:
+        from .mpi import check_mpi
+        check_mpi(adapters)
     status = status or (lambda name, state, detail: None)
     for name, reason in skipped.items():
         status(name, "skipped", reason)
@@ -185,8 +190,18 @@ def execute(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None 
                            {"name": spec.name, "seed": spec.seed, "spec_hash": spec.spec_hash})
         for name in adapters:
             status(name, "queued", "")
-        in_process = not isolate or (len(adapters) == 1 and not next(iter(adapters.values())).isolate)
-        if in_process:
+        in_process = mpi is None and (not isolate or (len(adapters) == 1 and not next(iter(adapters.values())).isolate))
+        if mpi is not None:  # a forked worker per backend launches its mpirun
+            from .mpi import mpi_jobs, remove_job_folders
+            runs = run_jobs(mpi_jobs(adapters, instance, mpi, writer.partial), max_workers or 1, progress, timeout,
+                            on_start=lambda name: status(name, "running", ""))
+            try:
+                with contextlib.closing(runs):
+                    for name, output, error, wall in runs:
+                        finished(name, output, error, wall)
+            finally:
+                remove_job_folders(writer.partial)
+        elif in_process:
             for name, adapter in adapters.items():
                 status(name, "running", "")
                 finished(name, *_run_here(adapter, instance, progress(name) if progress else None))
@@ -217,7 +232,7 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
         out: str | os.PathLike = "results", seed: int | None = None,
         progress: ProgressFactory | None = None, isolate: bool = True, *, keep_going: bool = False,
         timeout: float | None = None, max_workers: int | None = None, run_id: str | None = None,
-        save_instance: bool = False):
+        save_instance: bool = False, mpi: int | None = None):
     """Run ``spec`` (a Spec or a path) on ``backend`` (a name, names or ``"all"``; default the spec's
     own list).
 
@@ -228,10 +243,11 @@ def run(spec: Spec | str | os.PathLike, backend: str | Iterable[str] | None = No
     debugging). By default a failing backend raises :class:`BackendError` and leaves no run folder;
     ``keep_going=True`` records it in the run's manifest and returns the other backends' Results.
     ``run_id`` names the run folder (default: a new time-stamped id). A spec with a ``sweep`` is run
-    by :func:`snnrun.run_sweep` instead.
+    by :func:`snnrun.run_sweep` instead. ``mpi=N`` runs the backend on N MPI processes (pynn:neuron;
+    see snnrun.mpi).
     """
     outcome = execute(spec, backend, out, seed, progress, isolate, keep_going=keep_going, timeout=timeout,
-                      max_workers=max_workers, run_id=run_id, save_instance=save_instance)
+                      max_workers=max_workers, run_id=run_id, save_instance=save_instance, mpi=mpi)
     ran = len(outcome.results) + len(outcome.failures)
     return next(iter(outcome.results.values())) if ran == 1 else dict(outcome.results)
 
@@ -263,6 +279,8 @@ def _manifest(spec: Spec, name: str, output, instance, draw_time: float, run_wal
         "populations": population_summary(spec, output.spikes),
         "expectations": [c.as_dict() for c in checks],
         "synapses": int(sum(p.size for p in instance.projections.values())),
+        # threads and MPI ranks as the simulator reports them (pynn:nest, pynn:neuron); absent elsewhere
+        **({"parallel": dict(output.parallel)} if output.parallel else {}),
     }
 
 

@@ -68,23 +68,25 @@ def test_check_validates_options_against_the_declaration():
     assert _problems("reference", {"brian2": {"codegen": "fortran"}}) == []
 
 
-def test_pynn_threads_are_validated_and_refused_above_one_with_the_reason():
+def test_pynn_threads_are_validated_taken_by_nest_and_refused_above_one_elsewhere_with_the_reason():
     assert _problems("pynn:nest", {"pynn:nest": {"threads": 1}}) == []
+    assert _problems("pynn:nest", {"pynn:nest": {"threads": 4}}) == []  # NEST's local_num_threads
     (wrong_type,) = _problems("pynn:nest", {"pynn:nest": {"threads": "two"}})
     assert "simulation.options.pynn:nest.threads" in wrong_type and "is not of type 'integer'" in wrong_type
-    (refused,) = _problems("pynn:nest", {"pynn:nest": {"threads": 4}})
-    assert "threads 4: the pynn backends run with 1 thread only" in refused
+    for backend in ("pynn:neuron", "pynn:brian2"):
+        (refused,) = _problems(backend, {backend: {"threads": 4}})
+        assert f"simulation.options.{backend}.threads: threads 4: {backend} runs with 1 thread" in refused
 
 
 def test_check_on_the_command_line_refuses_bad_options_with_exit_code_4(tmp_path):
     text = SPEC.read_text().replace("simulation: {duration: 200 ms, dt: 0.1 ms}",
-                                    "simulation: {duration: 200 ms, dt: 0.1 ms, options: {pynn:nest: {threads: 2}}}")
+                                    "simulation: {duration: 200 ms, dt: 0.1 ms, options: {pynn:neuron: {threads: 2}}}")
     spec = tmp_path / "threads.yaml"
     spec.write_text(text)
-    proc = subprocess.run([*SNNRUN, "check", str(spec), "-b", "pynn:nest"], capture_output=True, text=True)
+    proc = subprocess.run([*SNNRUN, "check", str(spec), "-b", "pynn:neuron"], capture_output=True, text=True)
     assert proc.returncode == ExitCode.UNSUPPORTED, proc.stderr
     (line,) = proc.stderr.strip().splitlines()
-    assert line.startswith(f"error: {spec}:") and "simulation.options.pynn:nest.threads: threads 2" in line
+    assert line.startswith(f"error: {spec}:") and "simulation.options.pynn:neuron.threads: threads 2" in line
 
 
 def test_unknown_backend_names_are_refused_with_the_registered_ones():
@@ -167,8 +169,8 @@ def test_a_broken_plug_in_is_skipped_with_a_warning(tmp_path):
 
 
 def test_unsupported_feature_lists_every_problem():
-    spec = load_spec(SPEC, overrides={"simulation.options": {"pynn:nest": {"threads": 3}}})
+    spec = load_spec(SPEC, overrides={"simulation.options": {"pynn:neuron": {"threads": 3}}})
     from snnrun.execute import check_backends
     with pytest.raises(UnsupportedFeature) as info:
-        check_backends(spec, ["pynn:nest"])
+        check_backends(spec, ["pynn:neuron"])
     assert "threads 3" in str(info.value)

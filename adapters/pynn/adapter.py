@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+import subprocess
 import sys
 from typing import Optional
 
@@ -58,6 +59,9 @@ class PyNNAdapter(Adapter):
     translations = tr.TABLES  # model type -> translation table (each simulator's variant)
     session = ""  # "module:Class" of the Session subclass, imported inside run()
     needs_tools = False  # the simulator compiles code with tools installed next to Python
+    threads = False  # simulation.options.<name>.threads above 1 is honoured (NEST's local_num_threads)
+    #: "module" with init_mpi() and finish_mpi() when the backend runs under mpirun (snnrun.mpi), else None
+    mpi_module: Optional[str] = None
 
     def versions(self) -> dict[str, str]:
         out = {}
@@ -71,10 +75,10 @@ class PyNNAdapter(Adapter):
     def check(self, spec: Spec) -> list[Problem]:
         problems = super().check(spec)
         threads = self.options(spec).get("threads", 1)
-        if isinstance(threads, int) and threads > 1:  # its type is checked by the options schema (issue 13)
+        if isinstance(threads, int) and threads > 1 and not self.threads:  # its type: the options schema
             problems.append(spec.problem(("simulation", "options", self.name, "threads"),
-                                         f"threads {threads}: the pynn backends run with 1 thread only for now "
-                                         "(several threads change NEST's spikes for the same seed)"))
+                                         f"threads {threads}: {self.name} runs with 1 thread (snnrun sets "
+                                         f"threads on pynn:nest only; --mpi runs pynn:neuron on several processes)"))
         supported = self.capabilities.models
         for name, pop in spec.populations.items():
             if pop.model.type not in supported or "initial:i_syn" not in self.capabilities.reasons:
@@ -88,6 +92,10 @@ class PyNNAdapter(Adapter):
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         return []
+
+    def mpi_refusal(self) -> str:
+        """Why ``--mpi`` cannot run this backend (asked only when ``mpi_module`` is None)."""
+        return f"snnrun runs PyNN on {self.simulator} in one process (pynn:neuron runs under MPI)"
 
     def run(self, instance, progress: Optional[Progress] = None) -> RunOutput:
         prepare_environment(self.needs_tools)
@@ -112,6 +120,21 @@ class PyNNNestAdapter(PyNNAdapter):
     capabilities: Capabilities = caps.NEST
     translations = tr.TRANSLATIONS["pynn:nest"]
     session = "snnrun.adapters.pynn.nest_session:NestSession"
+    threads = True
+
+    def mpi_refusal(self) -> str:
+        # asked in a child process: a pip NEST exits 127 when it sees MPI variables, and this process
+        # must not hold NEST's kernel
+        code = "import nest, sys; sys.stdout.write(str(bool(nest.build_info['have_mpi'])))"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(MPI_PREFIXES)}
+        try:
+            have = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                                  env={**env, "PYNEST_QUIET": "1"}).stdout.strip().splitlines()[-1:]
+        except (OSError, subprocess.SubprocessError):
+            have = []
+        if have == ["False"]:
+            return "this NEST is built without MPI (nest.build_info['have_mpi'] is False, as in the pip wheel)"
+        return "snnrun does not run pynn:nest under MPI yet (use simulation.options.pynn:nest.threads)"
 
     def check(self, spec: Spec) -> list[Problem]:
         from .plasticity_checks import nest_stdp_problems
@@ -143,6 +166,7 @@ class PyNNNeuronAdapter(PyNNAdapter):
     translations = tr.TRANSLATIONS["pynn:neuron"]
     session = "snnrun.adapters.pynn.neuron_session:NeuronSession"
     needs_tools = True
+    mpi_module = "snnrun.adapters.pynn.neuron_session"
 
 
 class PyNNBrian2Adapter(PyNNAdapter):

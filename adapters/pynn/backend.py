@@ -2,10 +2,12 @@
 
 from ..base import BackendDeclaration
 
-#: ``threads`` is validated here and refused above 1 by the adapters' check (snnrun runs PyNN with one
-#: thread; more threads change NEST's results, see field-notes.md)
+#: ``threads`` is validated here; pynn:nest runs that many NEST threads (local_num_threads), the other
+#: two refuse it above 1 in their check (semantics.md, "pynn", on what a thread count changes)
 OPTIONS = {"type": "object", "additionalProperties": False, "properties": {
-    "threads": {"type": "integer", "minimum": 1, "description": "threads of the simulator (only 1 for now)"}}}
+    "threads": {"type": "integer", "minimum": 1,
+                "description": "threads of the simulator: NEST's local_num_threads on pynn:nest (default 1); "
+                               "pynn:neuron and pynn:brian2 run with 1"}}}
 
 
 def _pynn(simulator: str, module: str, cls: str) -> BackendDeclaration:

@@ -60,9 +60,14 @@ class NestSession(Session):
         max_delay_ms = max(delays, default=1) * self.dt_ms
         # min_delay = dt keeps NEST's communication interval at one step, the only setting where every
         # delay the spec allows (>= dt) is representable
+        # threads: NEST's local_num_threads (simulation.options.pynn:nest.threads); each thread owns
+        # every n-th neuron and its incoming synapses, so the summation order of inputs, and with it
+        # the last bit of a membrane potential, can depend on the count (semantics.md, "threads")
+        threads = int(self.inst.backend_options(self.backend).get("threads", 1))
         self.sim.setup(timestep=self.dt_ms, min_delay=self.dt_ms, max_delay=max_delay_ms,
-                       spike_precision="on_grid", threads=1, verbosity="error",
+                       spike_precision="on_grid", threads=threads, verbosity="error",
                        rng_seed=int(self.inst.seed) % (2 ** 31 - 1) or 1)
+        self.parallel = {"threads": int(nest.GetKernelStatus("local_num_threads"))}  # as NEST runs it
         self.generators: dict[str, object] = {}  # source population -> NodeCollection of spike_generators
         self.ids: dict[str, np.ndarray] = {}
         self.plastic = NestPlasticity(self)

@@ -13,6 +13,12 @@
   the run (neuron_plasticity.py).
 - Synaptic currents are recorded natively from the ExpISyn/AlphaISyn point processes (PyNN 0.13 lists
   only ``v`` and spikes for IF_curr_*); their ``i`` is the outward current, so the sign flips.
+- Under MPI (``snnrun SPEC --backend pynn:neuron --mpi N``, launched by snnrun.mpi): every rank holds the
+  whole drawn instance; PyNN gives each rank every N-th cell (gid modulo N), and a rank builds only the
+  synapses onto its own cells (``ParallelContext.gid_connect`` from the pre cell's gid, wherever it
+  lives) and records only its cells; rank 0 gathers spikes and traces with ``py_gather`` (NEURON's own
+  MPI, no mpi4py). The ranks make the same collective calls in the same order (spikes once, then each
+  recording in the instance's order).
 """
 
 from __future__ import annotations
@@ -36,6 +42,22 @@ SECONDORDER = 2
 DELAY_EPSILON = 1e-6
 
 
+def init_mpi() -> int:
+    """Under mpirun, before anything imports pyNN.neuron: start NEURON's MPI (it loads the MPI library
+    it finds), so that the ParallelContext pyNN.neuron creates at import sees every rank. Returns this
+    process' rank."""
+    from neuron import h
+    h.nrnmpi_init()
+    return int(h.ParallelContext().id())
+
+
+def finish_mpi() -> None:
+    """End this rank: NEURON's quit() finalises MPI (a rank that exits without it makes mpirun report
+    the job as failed) and exits the process."""
+    from neuron import h
+    h.quit()
+
+
 class NeuronSession(Session):
     module = "pyNN.neuron"
     tables = tr.TRANSLATIONS["pynn:neuron"]
@@ -53,6 +75,10 @@ class NeuronSession(Session):
         from neuron import h
 
         self.h = h
+        pc = self.sim.simulator.state.parallel_context
+        self.ranks, self.rank = int(pc.nhost()), int(pc.id())
+        if self.ranks > 1:
+            self.parallel = {"mpi_ranks": self.ranks}
         delays = [int(p.delay_steps.max()) for p in self.inst.projections.values() if p.size]
         self.sim.setup(timestep=self.dt_ms, min_delay=self.dt_ms,
                        max_delay=max(delays, default=1) * self.dt_ms)
@@ -77,15 +103,29 @@ class NeuronSession(Session):
         return self.drive[key]
 
     def connect(self, proj) -> None:
-        sources = [c._cell.source for c in self.cells[proj.pre_population].all_cells]
         attr = "esyn" if proj.receptor == "exc" else "isyn"
-        targets = [getattr(c._cell, attr) for c in self.cells[proj.post_population].all_cells]
         weights = self.pynn_weights(proj)
         # NEURON delivers an event at the first step boundary t_k with t_event <= t_k, comparing with its
         # accumulated t (k additions of dt): an arrival meant for t_k but rounded a few ulps above it
         # waited one step more (measured: 14 of 20 source spikes through a 1.9 ms delay). One millionth
         # of a step less delay puts every arrival safely on its boundary.
-        delays = (proj.delay_steps * self.dt_ms - DELAY_EPSILON * self.dt_ms).tolist()
+        delays = proj.delay_steps * self.dt_ms - DELAY_EPSILON * self.dt_ms
+        if self.ranks > 1:
+            if is_plastic(proj):
+                raise NotImplementedError(
+                    "plastic synapses under --mpi: pyNN.neuron's weight adjusters are built beside their "
+                    "NetCons on one process; run plastic specs on pynn:neuron without --mpi")
+            # NEURON's fixed-step spike exchange needs every delay strictly above dt ("mindelay is 0 (or
+            # less than dt)" at exactly dt, measured; pyNN.neuron also refuses delays below min_delay
+            # under MPI): one-step delays get one millionth of a step more instead of less. Their spikes
+            # stay on the same step (measured); the event then comes just after that step's sample
+            # instead of just before it (semantics.md, "pynn", "Threads and MPI processes")
+            one_step = np.where(proj.delay_steps == 1, 2 * DELAY_EPSILON * self.dt_ms, 0.0)
+            self._connect_across_ranks(proj, attr, weights, delays + one_step)
+            return
+        delays = delays.tolist()
+        sources = [c._cell.source for c in self.cells[proj.pre_population].all_cells]
+        targets = [getattr(c._cell, attr) for c in self.cells[proj.post_population].all_cells]
         if is_plastic(proj):  # a weight adjuster per synapse (neuron_plasticity.py)
             cells = [c._cell for c in self.cells[proj.post_population].all_cells]
             self.plastic.connect(proj, sources, targets, cells, delays, DELAY_EPSILON * self.dt_ms)
@@ -108,6 +148,21 @@ class NeuronSession(Session):
     def collect_weights(self):
         return self.plastic.weights()
 
+    def _connect_across_ranks(self, proj, attr: str, weights: np.ndarray, delays: np.ndarray) -> None:
+        """MPI: the synapses onto this rank's cells, each from its pre cell's gid (PyNN numbers a
+        population's cells first_id, first_id + 1, ...; a spike from another rank arrives through
+        NEURON's spike exchange, at the same time as a local one)."""
+        post = self.cells[proj.post_population]
+        mine = np.flatnonzero(post._mask_local[proj.post])
+        targets = {int(j): getattr(post[int(j)]._cell, attr) for j in np.unique(proj.post[mine])}
+        first_pre = int(self.cells[proj.pre_population].first_id)
+        gid_connect, keep = self.sim.simulator.state.parallel_context.gid_connect, self.netcons.append
+        for i, j, w, d in zip((proj.pre[mine] + first_pre).tolist(), proj.post[mine].tolist(),
+                              weights[mine].tolist(), delays[mine].tolist()):
+            nc = gid_connect(i, targets[j])
+            nc.delay, nc.weight[0] = d, w
+            keep(nc)
+
     # -- recording ---------------------------------------------------------------------------------
     def setup_recording(self) -> None:
         # every spike of every cell (neurons and sources) in two vectors: NEURON's own recorder is one
@@ -119,35 +174,62 @@ class NeuronSession(Session):
     def record_spikes(self, name: str) -> None:
         pass  # covered by the ParallelContext recorder
 
+    def collect(self):
+        gids, times = np.asarray(self.spike_gid.as_numpy(), np.int64), np.asarray(self.spike_t.as_numpy(), float)
+        if self.ranks > 1:  # every rank's spikes to rank 0 (the others' results are not used)
+            parts = self.sim.simulator.state.parallel_context.py_gather((gids.copy(), times.copy()), 0)
+            parts = parts or [(np.empty(0, np.int64), np.empty(0))]
+            gids, times = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        self.all_spikes = gids, times
+        return super().collect()
+
     def read_spikes(self, name: str):
         cells = self.cells[name]
-        gids = np.asarray(self.spike_gid.as_numpy(), np.int64)
+        gids, times = self.all_spikes
         mine = (gids >= int(cells.first_id)) & (gids <= int(cells.last_id))
         ids = cells.id_to_index(gids[mine]) if mine.any() else np.empty(0, np.int64)
-        return self.stamps(np.asarray(ids, np.int64), np.asarray(self.spike_t.as_numpy(), float)[mine])
+        return self.stamps(np.asarray(ids, np.int64), times[mine])
 
     def record_state(self, name, variable, neurons, every):
-        if variable == "v":
+        if variable == "v" and self.ranks == 1:
             return super().record_state(name, variable, neurons, every)
         attr = "esyn" if variable.endswith("exc") else "isyn"
         cells = self.cells[name]
-        vectors = []
-        for j in neurons:
+        vectors = {}
+        for j in neurons.tolist():
+            if not cells._mask_local[j]:
+                continue  # another rank's cell: that rank records it
+            cell = cells[int(j)]._cell
             vec = self.h.Vector()
-            vec.record(getattr(cells[int(j)]._cell, attr)._ref_i, every * self.dt_ms)
-            vectors.append(vec)
-        self.vectors.extend(vectors)
-        return ("vectors", vectors, self.drive_factor(name, variable[-3:])[neurons])
+            if variable == "v" and every == 1:  # under MPI: what PyNN's recorder records, as it samples
+                vec.record(cell.source_section(0.5)._ref_v)
+            elif variable == "v":
+                vec.record(cell.source_section(0.5)._ref_v, every * self.dt_ms)
+            else:
+                vec.record(getattr(cell, attr)._ref_i, every * self.dt_ms)
+            vectors[j] = vec
+        self.vectors.extend(vectors.values())
+        factor = 1.0 if variable == "v" else self.drive_factor(name, variable[-3:])[neurons]
+        return ("vectors", vectors, factor)
 
     def read_state(self, name, variable, neurons, handle):
         if not isinstance(handle, tuple):
             values = super().read_state(name, variable, neurons, handle)
-            if variable == "v":
-                self._reset_at_spikes(name, neurons, values)
+            self._reset_at_spikes(name, neurons, values)
             return values
         # Vector.record(ref, interval) samples at t = 0, interval, ...; i is NEURON's outward current
         _, vectors, factor = handle
-        return -np.column_stack([np.asarray(v.as_numpy(), float) for v in vectors]) / factor
+        columns = {j: np.asarray(v.as_numpy(), float).copy() for j, v in vectors.items()}
+        if self.ranks > 1:
+            parts = self.sim.simulator.state.parallel_context.py_gather(columns, 0) or [
+                {int(j): np.zeros(self.n_steps + 1) for j in neurons}]  # ranks above 0: results unused
+            columns = {j: col for part in parts for j, col in part.items()}
+        length = min(col.size for col in columns.values())
+        values = np.column_stack([columns[int(j)][:length] for j in neurons])
+        if variable == "v":
+            self._reset_at_spikes(name, neurons, values)
+            return values
+        return -values / factor
 
     def _reset_at_spikes(self, name: str, neurons: np.ndarray, values: np.ndarray) -> None:
         """NEURON records v before the threshold event of the same time resets it; snnrun's sample at a

@@ -107,6 +107,7 @@ class Session:
         self.warnings: list[str] = []
         self.cells: dict = {}  # population name -> PyNN Population (neurons, and sources if PyNN's)
         self.sim = None
+        self.parallel: dict[str, int] = {}  # threads / MPI ranks the simulator reports (the manifest's)
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, progress: Optional[Progress] = None) -> RunOutput:
@@ -159,7 +160,7 @@ class Session:
                    "build_setup": t_setup - t0, "build_populations": t_pops - t_setup,
                    "build_connect": t_conn - t_pops}
         return RunOutput(spikes, traces, weights=weights, final_weights=final_weights, timings=timings,
-                         warnings=self.warnings)
+                         warnings=self.warnings, parallel=self.parallel)
 
     # -- hooks with PyNN's standard behaviour ------------------------------------------------------
     def import_module(self):
