@@ -187,9 +187,8 @@ class CompiledDelivery:
             if delay.size > 1:
                 delay = take(delay)
             post = take(np.asarray(post))
-            counts = np.bincount(pre, minlength=n_pre)
-            indptr = np.zeros(n_pre + 1, np.int64)
-            np.cumsum(counts, out=indptr[1:])
+            # row pointers of the sorted pre indices, keys in pre's own type (no per-synapse cast)
+            indptr = np.searchsorted(pre if order is None else pre[order], np.arange(n_pre + 1, dtype=pre.dtype))
             self.parts.append((indptr, post, int(offset), int(channel) * n_group, weight,
                                as_items(np.broadcast_to(scale, n_group) if np.ndim(scale) else scale, float),
                                delay))
