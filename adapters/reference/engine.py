@@ -198,6 +198,10 @@ class Engine:
         source_log: dict[str, list] = {name: [] for name in self.sources}
         group_items = [(name, group, self.steppers[name], getattr(self.steppers[name], "clears_input", False))
                        for name, group in groups.items()]
+        # a compiled stepper's spikes are ascending: its populations' spikes are slices (one searchsorted)
+        sorted_cuts = {name: np.array([m.offset for m in members.values() if m.group == name]
+                                      + [groups[name].n], np.int64)
+                       for name, stepper in self.steppers.items() if getattr(stepper, "sorted_spikes", False)}
         deliveries = self.deliveries
         sources = [(name, ptr, ids, deliveries.get(name, ())) for name, (ptr, ids) in self.sources.items()]
         # which group neurons belong to which population, for routing a group's spikes to deliveries
@@ -227,9 +231,18 @@ class Engine:
                     spike_log[gname].append((k, spikes))
                     if plastic is not None:
                         plastic.post_spikes(gname, k, spikes)
-                    for offset, size, _pop, outs in routes[gname]:
+                    group_routes = routes[gname]
+                    if len(group_routes) > 1 and gname in sorted_cuts:
+                        cuts = np.searchsorted(spikes, sorted_cuts[gname]).tolist()
+                        for i, (offset, _size, _pop, outs) in enumerate(group_routes):
+                            if outs and cuts[i + 1] > cuts[i]:
+                                local = spikes[cuts[i]:cuts[i + 1]] - offset
+                                for target, delivery in outs:
+                                    delivery.deliver(k, local, ring_flat[target])
+                        continue
+                    for offset, size, _pop, outs in group_routes:
                         local = spikes - offset if offset else spikes
-                        if len(routes[gname]) > 1:
+                        if len(group_routes) > 1:
                             local = local[(local >= 0) & (local < size)]
                         if local.size:
                             for target, delivery in outs:
@@ -249,14 +262,16 @@ class Engine:
 
     def _collect(self, spike_log, source_log):
         dt = self.dt
-        spikes = {}
+        spikes, flat = {}, {}
         for pop, member in self.members.items():
             if pop not in self.spike_pops:
                 continue
             log = spike_log[member.group]
             if log:
-                steps = np.concatenate([np.full(s.size, k, np.int64) for k, s in log])
-                ids = np.concatenate([s for _, s in log]) - member.offset
+                if member.group not in flat:  # once per group, shared by its populations
+                    flat[member.group] = _flatten(log)
+                steps, ids = flat[member.group]
+                ids = ids - member.offset
                 keep = (ids >= 0) & (ids < member.size)
                 steps, ids = steps[keep], ids[keep]
             else:
@@ -266,8 +281,7 @@ class Engine:
             if pop not in self.spike_pops:
                 continue
             if log:
-                steps = np.concatenate([np.full(s.size, k, np.int64) for k, s in log])
-                ids = np.concatenate([s for _, s in log])
+                steps, ids = _flatten(log)
             else:
                 steps = ids = np.empty(0, np.int64)
             spikes[pop] = (ids.astype(np.int64), (steps + 1) * dt)
@@ -277,3 +291,9 @@ class Engine:
             values = np.vstack(samples) if samples else np.empty((0, local.size))
             traces[(rec.population, rec.variable)] = Trace(times, local, values)
         return spikes, traces
+
+
+def _flatten(log: list) -> tuple[np.ndarray, np.ndarray]:
+    """(step, neuron) of every spike of a log of (step, neurons) entries."""
+    steps = np.repeat(np.fromiter((k for k, _ in log), np.int64, len(log)), [s.size for _, s in log])
+    return steps, np.concatenate([s for _, s in log])

@@ -76,6 +76,7 @@ class _LifStepper:
     per-neuron parameter, alpha or delta currents take the per-neuron kernels with length-n arrays."""
 
     clears_input = True  # the kernel zeroes the ring slot it has read
+    sorted_spikes = True  # and returns the spiking neurons in ascending order
 
     def __init__(self, group: LifCurrGroup, nk):
         self.group, self.nk = group, nk
