@@ -11,8 +11,15 @@ How each command is run, timed and measured: benchmarks/harness.py.
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
-from harness import BIN, PY, main
+from harness import BIN, PY, REPO, main
+
+# specs/cuba.yaml with the reference engine's numpy kernel (simulation.options.reference.kernel)
+NUMPY_SPEC = Path(tempfile.mkdtemp(prefix="snnrun_bench_")) / "cuba_numpy_kernel.yaml"
+NUMPY_SPEC.write_text((REPO / "specs" / "cuba.yaml").read_text().replace(
+    "  dt: 0.1 ms\n", "  dt: 0.1 ms\n  options: {reference: {kernel: numpy}}\n", 1))
 
 # name -> (argv; "{out}" is replaced by a fresh temporary directory per run,
 #          paths that must exist or the command is skipped)
@@ -22,6 +29,8 @@ COMMANDS = {
                       ["benchmarks/cuba_brian2.py"]),
     "snnrun-reference": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--out", "{out}"],
                          [str(BIN / "snnrun"), "specs/cuba.yaml"]),
+    "snnrun-reference-numpy": ([str(BIN / "snnrun"), str(NUMPY_SPEC), "--out", "{out}"],
+                               [str(BIN / "snnrun"), str(NUMPY_SPEC)]),
     # -- brian2 adapter commands --
     "snnrun-brian2-cython": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "brian2", "--out", "{out}"],
                              [str(BIN / "snnrun"), "specs/cuba.yaml"]),

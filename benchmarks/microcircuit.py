@@ -66,7 +66,7 @@ def main() -> int:
     snnrun = str(BIN / "snnrun")
     commands = {
         "reference": ([snnrun, str(spec), "--out", str(tmp / "out")], "reference"),
-        "pynn-nest": ([snnrun, str(spec), "--backend", "pynn:nest", "--out", str(tmp / "out")], "pynn_nest"),
+        "pynn-nest": ([snnrun, str(spec), "--backend", "pynn:nest", "--out", str(tmp / "out")], "pynn-nest"),
         "nest": ([PY, "benchmarks/microcircuit_nest.py", "--scale", str(args.scale), "--k-scale", str(args.k_scale),
                   "--duration-ms", str(duration_ms), "--threads", str(args.threads)], None),
     }
