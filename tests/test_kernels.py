@@ -131,14 +131,25 @@ def test_conformance_cases_of_covered_families_are_identical(path):
     _assert_identical(instantiate(load_spec(path)))
 
 
-def test_adapter_reads_the_kernel_option(make_spec):
+@pytest.mark.parametrize("kernel,compiled", [("numpy", False), ("numba", True)])
+def test_adapter_reads_the_kernel_option(make_spec, kernel, compiled):
     text = CUBA_LIKE.format(**VARIANTS["exp"]).replace(
         "simulation: {duration: 300 ms, dt: 0.1 ms}",
-        "simulation: {duration: 50 ms, dt: 0.1 ms, options: {reference: {kernel: numpy}}}")
+        f"simulation: {{duration: 50 ms, dt: 0.1 ms, options: {{reference: {{kernel: {kernel}}}}}}}")
     out = ReferenceAdapter().run(instantiate(make_spec(text)))
-    assert "numba" not in out.versions
-    default = ReferenceAdapter().run(instantiate(make_spec(CUBA_LIKE.format(**VARIANTS["exp"]))))
-    assert "numba" in default.versions
+    assert ("numba" in out.versions) == compiled
+
+
+def test_auto_compiles_only_networks_that_repay_numbas_start_up(make_spec, monkeypatch):
+    inst = instantiate(make_spec(CUBA_LIKE.format(**VARIANTS["exp"])))  # 1000 neurons, 3000 steps
+    work = kernels.work(1000, inst.n_steps, sum(p.size for p in inst.projections.values()), inst.duration)
+    assert work < kernels.AUTO_MIN_WORK
+    assert Engine(inst, "standard", "auto").kernel == "numpy"
+    assert Engine(inst, "standard", "numba").kernel == "numba"
+    monkeypatch.setattr(kernels, "AUTO_MIN_WORK", work)
+    assert Engine(inst, "standard", "auto").kernel == "numba"
+    # CUBA (4000 neurons, 1 s, 320k synapses) stays below; the 10 % microcircuit is far above
+    assert kernels.work(4000, 10000, 320_000, 1.0) < 1e8 < kernels.work(7716, 10000, 29_888_097, 1.0)
 
 
 @pytest.fixture
@@ -172,6 +183,7 @@ def test_fallback_spikes_equal_the_compiled_ones(make_spec, monkeypatch):
     """The same spikes from a run with numba hidden as from the compiled run (the fallback is the same
     code path as kernel: numpy)."""
     inst = instantiate(make_spec(CUBA_LIKE.format(**VARIANTS["alpha"])))
+    monkeypatch.setattr(kernels, "AUTO_MIN_WORK", 0.0)  # auto compiles even this small network
     compiled = ReferenceAdapter().run(inst)
     monkeypatch.setattr(kernels, "_numba_kernels", lambda: None)
     fallback = ReferenceAdapter().run(inst)

@@ -51,7 +51,9 @@ class Engine:
     def __init__(self, instance, integrator: str = "standard", kernel: str = "auto"):
         self.instance = instance
         self.integrator = integrator
-        self.kernel = kernels.resolve(kernel)
+        n_neurons = sum(p.size for p in instance.populations.values() if not p.model.is_source)
+        self.kernel = kernels.resolve(kernel, kernels.work(
+            n_neurons, instance.n_steps, sum(p.size for p in instance.projections.values()), instance.duration))
         self.dt, self.n_steps = instance.dt, instance.n_steps
         self._build_groups()
         self._build_delivery()

@@ -1,8 +1,9 @@
 """Which kernel runs the reference engine's step loop: compiled (numba, :mod:`.numba_kernels`) where it
 is installed and covers the group family, else the numpy code of the group classes.
 
-``simulation.options.reference.kernel``: ``auto`` (the default: numba when importable), ``numba``
-(an error when numba is missing) or ``numpy``. Both give identical spikes (tests/test_kernels.py).
+``simulation.options.reference.kernel``: ``auto`` (the default: numba when importable and the network
+is big enough to repay numba's start-up, :data:`AUTO_MIN_WORK`), ``numba`` (an error when numba is
+missing) or ``numpy``. Both give identical spikes (tests/test_kernels.py).
 
 A compiled family is registered by group class in :data:`STEPPERS` (``class -> factory(group)``, which
 returns a stepper or None when it does not cover that group's configuration, e.g. forward Euler); every
@@ -34,9 +35,23 @@ def _numba_kernels():
     return numba_kernels
 
 
-def resolve(option: str) -> str:
-    """The kernel an option value selects: ``numba`` or ``numpy``."""
-    if option == "numpy":
+#: the work (neuron updates plus synaptic events, see :func:`work`) below which ``auto`` keeps numpy:
+#: a process pays about 0.3-0.6 s to import numba and load its cached kernels (measured on the 2-core
+#: machine type, loaded: 0.2 s import, 0.35 s first call), about what the kernels save on 1e8 updates
+#: (numpy costs about 10 ns per neuron update in CUBA's loop, the kernels about 3 ns)
+AUTO_MIN_WORK = 1e8
+
+
+def work(n_neurons: int, n_steps: int, n_synapses: int, duration: float) -> float:
+    """A network's loop work: neuron updates plus the synaptic events of pre neurons firing at 10 Hz."""
+    return float(n_neurons) * n_steps + float(n_synapses) * duration * 10.0
+
+
+def resolve(option: str, work_estimate: float = float("inf")) -> str:
+    """The kernel an option value selects: ``numba`` or ``numpy``. ``auto`` takes numba when it is
+    installed and the run's :func:`work` is at least :data:`AUTO_MIN_WORK` (below, numba's start-up
+    costs more than it saves); ``numba`` takes it whatever the size."""
+    if option == "numpy" or (option == "auto" and work_estimate < AUTO_MIN_WORK):
         return "numpy"
     if _numba_kernels() is not None:
         return "numba"
