@@ -189,3 +189,26 @@ def test_fallback_spikes_equal_the_compiled_ones(make_spec, monkeypatch):
     fallback = ReferenceAdapter().run(inst)
     assert "numba" in compiled.versions and "numba" not in fallback.versions
     assert_same_spikes(compiled, fallback, "the numpy fallback")
+
+
+def test_a_second_process_loads_the_kernels_from_the_cache():
+    """cache=True: after one process has compiled CUBA's kernels, another one loads them (numba's own
+    counters: cache hits, no misses), so a warm run pays no compile time."""
+    script = (
+        "import json\n"
+        "from snnrun.schema.loader import load_spec\n"
+        "from snnrun.instance import instantiate\n"
+        "from snnrun.adapters.reference.engine import Engine\n"
+        "from snnrun.adapters.reference import numba_kernels as nk\n"
+        f"inst = instantiate(load_spec({str(REPO / 'specs' / 'cuba.yaml')!r}))\n"
+        "inst.n_steps = 20\n"
+        "Engine(inst, 'standard', 'numba').run()\n"
+        "stats = [f.stats for f in (nk.lif_exp_step, nk.deliver)]\n"
+        "print(json.dumps([[sum(s.cache_hits.values()), sum(s.cache_misses.values())] for s in stats]))\n")
+    import json
+    import subprocess
+
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                      cwd=REPO).stdout.strip().splitlines()[-1]) for _ in range(2)]
+    # the second process: every kernel it called came from the cache
+    assert all(hits >= 1 and misses == 0 for hits, misses in runs[1]), runs
