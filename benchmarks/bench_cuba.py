@@ -11,8 +11,22 @@ How each command is run, timed and measured: benchmarks/harness.py.
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
-from harness import BIN, PY, main
+from harness import BIN, PY, REPO, main
+
+
+def _with_kernel(kernel: str) -> Path:
+    """specs/cuba.yaml with ``simulation.options.reference.kernel: kernel``, in a temporary folder."""
+    path = Path(tempfile.mkdtemp(prefix="snnrun_bench_")) / f"cuba_{kernel}_kernel.yaml"
+    path.write_text((REPO / "specs" / "cuba.yaml").read_text().replace(
+        "  dt: 0.1 ms\n", f"  dt: 0.1 ms\n  options: {{reference: {{kernel: {kernel}}}}}\n", 1))
+    return path
+
+
+# CUBA is below the size from which kernel: auto compiles, so auto is numpy there; numba forces the kernel
+NUMPY_SPEC, NUMBA_SPEC = _with_kernel("numpy"), _with_kernel("numba")
 
 # name -> (argv; "{out}" is replaced by a fresh temporary directory per run,
 #          paths that must exist or the command is skipped)
@@ -22,6 +36,10 @@ COMMANDS = {
                       ["benchmarks/cuba_brian2.py"]),
     "snnrun-reference": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--out", "{out}"],
                          [str(BIN / "snnrun"), "specs/cuba.yaml"]),
+    "snnrun-reference-numpy": ([str(BIN / "snnrun"), str(NUMPY_SPEC), "--out", "{out}"],
+                               [str(BIN / "snnrun"), str(NUMPY_SPEC)]),
+    "snnrun-reference-numba": ([str(BIN / "snnrun"), str(NUMBA_SPEC), "--out", "{out}"],
+                               [str(BIN / "snnrun"), str(NUMBA_SPEC)]),
     # -- brian2 adapter commands --
     "snnrun-brian2-cython": ([str(BIN / "snnrun"), "specs/cuba.yaml", "--backend", "brian2", "--out", "{out}"],
                              [str(BIN / "snnrun"), "specs/cuba.yaml"]),

@@ -3,7 +3,10 @@ population pair (as CUBA's p = 0.02 gives at 4000 neurons), so synapses and spik
 
 Each size runs in a fresh process (whole-process wall time and that process' peak RSS via os.wait4);
 the table shows time per synapse-event and bytes per synapse, which must stay flat if the cost is linear.
-Usage: python benchmarks/scaling.py [--sizes 2000,8000,32000] [--repeats 3]
+"bytes per synapse" is the peak RSS above the smallest size's, per synapse added: everything that grows
+with the network (the drawn instance, the engine's rows and ring buffers, the drawing's transients,
+per-neuron state) divided by the synapses only, so it is an upper bound of the per-synapse cost.
+Usage: python benchmarks/scaling.py [--sizes 2000,8000,32000] [--repeats 3] [--kernel auto|numba|numpy]
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 SPEC = """snnrun: "1.0"
 name: cuba_scaled
 seed: 1
-simulation: {{duration: 1 s, dt: 0.1 ms}}
+simulation: {{duration: 1 s, dt: 0.1 ms, options: {{reference: {{kernel: {kernel}}}}}}}
 models:
   cell:
     type: lif_curr_exp
@@ -58,15 +61,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="2000,8000,32000")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--kernel", default="auto", choices=["auto", "numba", "numpy"])
     args = ap.parse_args()
     print("| neurons | synapses | spikes | whole process s (median) | engine loop s | loop ns per synapse event "
-          "| peak MiB | bytes per synapse above the 2000-neuron run |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| peak MiB | peak bytes per synapse (whole process) | bytes per synapse above the smallest run |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
             spec = Path(tmp) / f"cuba_{n}.yaml"
-            spec.write_text(SPEC.format(ne=n * 4 // 5, ni=n // 5))
+            spec.write_text(SPEC.format(ne=n * 4 // 5, ni=n // 5, kernel=args.kernel))
             runs = [run_once(spec, Path(tmp) / "out") for _ in range(args.repeats)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             events = med["spikes"] * 80  # every spike reaches 80 targets on average
@@ -75,7 +79,8 @@ def main() -> None:
             extra = ((med["peak_mib"] - base["peak_mib"]) * 2**20 / (med["synapses"] - base["synapses"])
                      if med["synapses"] > base["synapses"] else float("nan"))
             print(f"| {n} | {int(med['synapses'])} | {int(med['spikes'])} | {med['wall']:.2f} | {med['run']:.2f} "
-                  f"| {med['run'] / max(events, 1) * 1e9:.0f} | {med['peak_mib']:.0f} | {extra:.0f} |", flush=True)
+                  f"| {med['run'] / max(events, 1) * 1e9:.0f} | {med['peak_mib']:.0f} "
+                  f"| {med['peak_mib'] * 2**20 / med['synapses']:.0f} | {extra:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
 """Draw explicit connectivity (pre, post index arrays) for every connection rule of the spec language.
 
-All rules return int64 arrays sorted by (pre, post), so the same instance gives the same synapse order
-to every backend (per-synapse weights and delays are drawn in that order).
+All rules return arrays sorted by (pre, post) (``from_list``: in the list's order), so the same instance
+gives the same synapse order to every backend (per-synapse weights and delays are drawn in that order).
+Indices are int32 when both populations have fewer than 2**31 neurons, else int64: the drawn instance
+is what every backend receives, and the drawing is laid out so that its transient memory stays a few
+bytes per synapse (chunks of :data:`CHUNK` synapses), not the 30-40 of int64 index arithmetic. The
+synapses are the very same as those of the earlier int64 drawing for every rule and seed
+(tests/test_compact_instance.py): each random draw is the same call, or split into calls that consume
+the stream identically (geometric gaps are one draw per value, with no buffer between calls).
 """
 
 from __future__ import annotations
@@ -11,9 +17,23 @@ import numpy as np
 from .schema.model import Connect
 
 
-def _from_flat(flat: np.ndarray, n_post: int) -> tuple[np.ndarray, np.ndarray]:
-    flat = np.sort(flat)
-    return flat // n_post, flat % n_post
+#: synapses handled per chunk of the compact drawing (8 MB of int64 temporaries)
+CHUNK = 1 << 20
+
+
+def index_type(*sizes: int):
+    """int32 when every index into populations of these sizes fits, else int64."""
+    return np.int32 if max(sizes, default=0) < 2**31 else np.int64
+
+
+def _from_flat(flat: np.ndarray, n_post: int, itype, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(pre, post) of sorted flat cell indices ``pre * n_post + post`` (sorted in place unless presorted)."""
+    if not presorted:
+        flat.sort()
+    pre, post = np.empty(flat.size, itype), np.empty(flat.size, itype)
+    for a in range(0, flat.size, CHUNK):
+        pre[a:a + CHUNK], post[a:a + CHUNK] = np.divmod(flat[a:a + CHUNK], n_post)
+    return pre, post
 
 
 def _skip_diagonal(flat: np.ndarray, n: int) -> np.ndarray:
@@ -24,27 +44,68 @@ def _skip_diagonal(flat: np.ndarray, n: int) -> np.ndarray:
     return row * n + col
 
 
-def _bernoulli_cells(rng: np.random.Generator, total: int, p: float) -> np.ndarray:
-    """Sorted indices of the cells in [0, total) that pass an independent Bernoulli(p) trial each.
+def _bernoulli_chunks(rng: np.random.Generator, total: int, p: float):
+    """Sorted chunks of the indices of the cells in [0, total) that pass an independent Bernoulli(p)
+    trial each (increasing across chunks).
 
     Drawn as geometric gaps between successes: exactly the same distribution as one trial per cell, in
-    O(successes) time and memory, already sorted (numpy's choice without replacement permutes the
-    whole range once k exceeds total/50, 130 ms for CUBA).
+    O(successes) time, already sorted (numpy's choice without replacement permutes the whole range once
+    k exceeds total/50, 130 ms for CUBA). The gaps come in blocks of ``expected + 5 sd + 16`` draws, each
+    drawn as calls of at most CHUNK values (the same values as one call).
     """
     if p <= 0 or total == 0:
-        return np.empty(0, np.int64)
+        return
     if p >= 1:
-        return np.arange(total, dtype=np.int64)
+        for a in range(0, total, CHUNK):
+            yield np.arange(a, min(total, a + CHUNK), dtype=np.int64)
+        return
     expected = total * p
-    chunk = int(expected + 5 * np.sqrt(expected) + 16)
-    pieces, last = [], -1
+    block = int(expected + 5 * np.sqrt(expected) + 16)
+    last = -1
     while True:
-        idx = last + np.cumsum(rng.geometric(p, chunk))
-        if idx[-1] >= total:
-            pieces.append(idx[idx < total])
-            return np.concatenate(pieces)
-        pieces.append(idx)
-        last = int(idx[-1])
+        for a in range(0, block, CHUNK):
+            idx = last + np.cumsum(rng.geometric(p, min(CHUNK, block - a)))
+            if idx[-1] >= total:
+                yield idx[idx < total]
+                return
+            yield idx
+            last = int(idx[-1])
+
+
+def _bernoulli_cells(rng: np.random.Generator, total: int, p: float) -> np.ndarray:
+    """All of :func:`_bernoulli_chunks` in one int64 array."""
+    chunks = list(_bernoulli_chunks(rng, total, p))
+    return np.concatenate(chunks) if chunks else np.empty(0, np.int64)
+
+
+class _Growing:
+    """Two index arrays filled chunk by chunk, with room for ``capacity`` (grown if exceeded)."""
+
+    def __init__(self, capacity: int, itype):
+        self.pre, self.post, self.n = np.empty(capacity, itype), np.empty(capacity, itype), 0
+
+    def add(self, pre: np.ndarray, post: np.ndarray) -> None:
+        end = self.n + pre.size
+        if end > self.pre.size:  # rare: more successes than expected + 5 sd
+            grow = max(end, int(self.pre.size * 1.25))
+            self.pre, self.post = (np.concatenate([a[:self.n], np.empty(grow - self.n, a.dtype)])
+                                   for a in (self.pre, self.post))
+        self.pre[self.n:end], self.post[self.n:end] = pre, post
+        self.n = end
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.pre[:self.n], self.post[:self.n]
+
+
+def _fixed_probability(rng, n_pre: int, n_post: int, p: float, exclude_self: bool, itype):
+    total = n_pre * (n_post - 1) if exclude_self else n_pre * n_post
+    expected = total * min(max(p, 0.0), 1.0)
+    out = _Growing(int(expected + 5 * np.sqrt(expected) + 16), itype)
+    for flat in _bernoulli_chunks(rng, total, p):
+        if exclude_self:
+            flat = _skip_diagonal(flat, n_pre)
+        out.add(*np.divmod(flat, n_post))
+    return out.arrays()
 
 
 def _distinct_flat(rng: np.random.Generator, total: int, k: int) -> np.ndarray:
@@ -64,69 +125,100 @@ def _distinct_flat(rng: np.random.Generator, total: int, k: int) -> np.ndarray:
 
 
 def _per_row(rng: np.random.Generator, rows: int, pool: int, n: int, same: bool, allow_self: bool,
-             multapses: bool) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``rows`` neurons choose ``n`` partners out of ``pool`` (fixed in/out-degree)."""
+             multapses: bool, itype) -> np.ndarray:
+    """For each of ``rows`` neurons choose ``n`` partners out of ``pool`` (fixed in/out-degree): (rows, n)."""
     exclude_self = same and not allow_self
-    row_idx = np.repeat(np.arange(rows, dtype=np.int64), n)
+    size = pool - 1 if exclude_self else pool
     if multapses:
-        size = pool - 1 if exclude_self else pool
-        partners = rng.integers(0, size, size=(rows, n), dtype=np.int64)
-    else:
-        size = pool - 1 if exclude_self else pool
+        # the same values as the int64 draw: bounded integers below 2**31 come from the same 32-bit stream
+        partners = rng.integers(0, size, size=(rows, n), dtype=itype)
+    elif rows * size <= 2_000_000:
         # argpartition of random keys picks n distinct partners per row in one vectorised call when the
-        # matrix is small; otherwise loop over rows (each choice is O(n)).
-        if rows * size <= 2_000_000:  # at most 16 MB of float64 keys: peak memory stays per-synapse
-            keys = rng.random((rows, size))
-            partners = np.argpartition(keys, n - 1, axis=1)[:, :n] if n else np.empty((rows, 0), np.int64)
-        else:
-            partners = np.stack([rng.choice(size, size=n, replace=False) for _ in range(rows)]) \
-                if n else np.empty((rows, 0), np.int64)
-    partners = partners.astype(np.int64)
-    if exclude_self:
-        partners = partners + (partners >= np.arange(rows)[:, None])
-    return row_idx, partners.ravel()
+        # matrix is small (at most 16 MB of float64 keys: peak memory stays per-synapse); otherwise one
+        # choice per row (each O(n)), written straight into the compact array
+        keys = rng.random((rows, size))
+        partners = (np.argpartition(keys, n - 1, axis=1)[:, :n] if n else np.empty((rows, 0), np.int64)).astype(itype)
+    else:
+        partners = np.empty((rows, n), itype)
+        if n:
+            for r in range(rows):
+                partners[r] = rng.choice(size, size=n, replace=False)
+    if exclude_self:  # partner indices at or above the row's own index move up by one
+        step = max(1, CHUNK // max(n, 1))
+        for a in range(0, rows, step):
+            block = partners[a:a + step]
+            block += block >= np.arange(a, a + block.shape[0], dtype=itype)[:, None]
+    return partners
+
+
+def _sort_by_pre(partners: np.ndarray, n_pre: int, itype) -> tuple[np.ndarray, np.ndarray]:
+    """(pre, post) sorted by pre then post from ``partners[post, j]`` (the pre neurons of each post).
+
+    A stable counting sort by pre over the row-major order, chunk by chunk: the order of a stable
+    lexsort by (pre, post) of the pairs, in memory of the output plus a chunk of temporaries."""
+    rows, n = partners.shape
+    flat = partners.reshape(-1)
+    counts = np.zeros(n_pre, np.int64)
+    for a in range(0, flat.size, CHUNK):
+        counts += np.bincount(flat[a:a + CHUNK], minlength=n_pre)
+    cursor = np.zeros(n_pre, np.int64)
+    np.cumsum(counts[:-1], out=cursor[1:])
+    pre = np.repeat(np.arange(n_pre, dtype=itype), counts)
+    post = np.empty(flat.size, itype)
+    for a in range(0, flat.size, CHUNK):
+        chunk = flat[a:a + CHUNK]
+        order = np.argsort(chunk, kind="stable")
+        ordered = chunk[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+        rank = np.arange(ordered.size) - np.repeat(starts, np.diff(np.append(starts, ordered.size)))
+        post[cursor[ordered] + rank] = (a + order) // n
+        cursor += np.bincount(chunk, minlength=n_pre)
+    return pre, post
 
 
 def draw_connectivity(connect: Connect, n_pre: int, n_post: int, same: bool,
                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Return (pre, post) index arrays for a connection rule, sorted by pre then post.
+    """Return (pre, post) index arrays (int32 where they fit, :func:`index_type`) for a connection rule,
+    sorted by pre then post (``from_list``: the list's order).
 
     ``same`` says whether pre and post are the same population (for ``allow_self``).
     """
     exclude_self = same and not connect.allow_self
+    itype = index_type(n_pre, n_post)
     rule = connect.rule
     if rule == "one_to_one":
-        idx = np.arange(n_pre, dtype=np.int64)
+        idx = np.arange(n_pre, dtype=itype)
         if exclude_self:
             return idx[:0], idx[:0]
         return idx, idx.copy()
     if rule == "all_to_all":
-        pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
-        post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
+        pre = np.repeat(np.arange(n_pre, dtype=itype), n_post)
+        post = np.tile(np.arange(n_post, dtype=itype), n_pre)
         if exclude_self:
             keep = pre != post
             return pre[keep], post[keep]
         return pre, post
-    if rule in ("fixed_probability", "fixed_total"):
+    if rule == "fixed_probability":
+        return _fixed_probability(rng, n_pre, n_post, connect.p, exclude_self, itype)
+    if rule == "fixed_total":
         total = n_pre * (n_post - 1) if exclude_self else n_pre * n_post
-        if rule == "fixed_probability":
-            flat = _bernoulli_cells(rng, total, connect.p)
-        elif connect.multapses:
+        if connect.multapses:
             flat = rng.integers(0, total, size=connect.n, dtype=np.int64)
         else:
             flat = _distinct_flat(rng, total, connect.n)
-        if exclude_self:
-            flat = _skip_diagonal(flat, n_pre)
-        return _from_flat(flat, n_post)
+        flat.sort()
+        if exclude_self:  # an increasing map: the order stays sorted
+            for a in range(0, flat.size, CHUNK):
+                flat[a:a + CHUNK] = _skip_diagonal(flat[a:a + CHUNK], n_pre)
+        return _from_flat(flat, n_post, itype, presorted=True)
     if rule == "fixed_indegree":
-        post, pre = _per_row(rng, n_post, n_pre, connect.n, same, connect.allow_self, connect.multapses)
-        order = np.lexsort((post, pre))
-        return pre[order], post[order]
+        partners = _per_row(rng, n_post, n_pre, connect.n, same, connect.allow_self, connect.multapses, itype)
+        return _sort_by_pre(partners, n_pre, itype)
     if rule == "fixed_outdegree":
-        pre, post = _per_row(rng, n_pre, n_post, connect.n, same, connect.allow_self, connect.multapses)
-        order = np.lexsort((post, pre))
-        return pre[order], post[order]
+        partners = _per_row(rng, n_pre, n_post, connect.n, same, connect.allow_self, connect.multapses, itype)
+        partners.sort(axis=1)
+        return np.repeat(np.arange(n_pre, dtype=itype), connect.n), partners.reshape(-1)
     if rule == "from_list":
         pairs = np.asarray(connect.pairs, dtype=np.int64).reshape(-1, 2)
-        return pairs[:, 0].copy(), pairs[:, 1].copy()
+        return pairs[:, 0].astype(itype), pairs[:, 1].astype(itype)
     raise ValueError(f"unknown connection rule {rule!r}")

@@ -7,10 +7,12 @@ refuses it in milliseconds with one line that names the spec element and the est
 The estimate is deliberately simple: counts (synapses, neurons, source spikes, recorded samples) times
 bytes per item measured on this project's machine type (Python 3.11, numpy 2.3, 64-bit):
 
-- a synapse costs 48 bytes while the instance is drawn (pre and post int64, weight float64, delay
-  steps int64 = 32 kept, plus the sort's transients) and about 80 more in each backend that runs it (the
-  reference engine's compressed rows and delivery buffers; NEST's 24-40 bytes plus PyNN's arrays):
-  peak RSS of drawing and running a 10^7-synapse network on the reference engine was 125 bytes/synapse;
+- a synapse costs 24 bytes while the instance is drawn (pre and post int32, a float64 weight and an
+  int8 delay where they are drawn per synapse, nothing where they are uniform, plus the drawing's
+  transients: 21 bytes/synapse measured on the 10 % microcircuit, 3e7 synapses) and up to 80 more in
+  each backend that runs it (the reference engine's compiled kernels read the instance and add almost
+  nothing, 13.6 bytes/synapse in all for 10^7 synapses; its numpy kernel's compressed rows about 40; NEST
+  under PyNN, with the worker's copy of the instance, 69 on the 10 % microcircuit);
 - a neuron costs about 100 bytes drawn (parameters and initial values as float64 arrays) and 240 more in
   a backend (the reference engine's state and propagators measured 340 in all);
 - a source spike costs 8 bytes (an int64 step) in the instance and 8 more in each backend;
@@ -18,8 +20,7 @@ bytes per item measured on this project's machine type (Python 3.11, numpy 2.3, 
   sent back from its worker, the table written.
 Neuron spikes cannot be known before running and are not counted.
 
-The per-item constants live in :data:`BYTES` and nowhere else (issue 13 will shrink the per-synapse
-cost), and the memory available is read from the machine at the time of the check (MemAvailable in
+The per-item constants live in :data:`BYTES` and nowhere else, and the memory available is read from the machine at the time of the check (MemAvailable in
 /proc/meminfo, or the cgroup's limit when that is lower), not assumed.
 """
 
@@ -36,7 +37,7 @@ from .schema.model import Distribution, Quantity, Spec, Values
 
 #: bytes per counted item: (in the drawn instance, in each backend that runs it); see the module docstring
 BYTES = {
-    "synapse": (48, 80),
+    "synapse": (24, 80),
     "neuron": (100, 240),
     "source spike": (8, 8),
     "recorded sample": (0, 24),

@@ -52,10 +52,14 @@ class PopulationInstance:
 
 @dataclass
 class ProjectionInstance:
-    """Explicit synapses: ``pre``/``post`` int64 indices, ``weight`` float64 (A, S or V by ``kind``),
-    ``delay_steps`` int64 >= 1 (the delay is ``delay_steps * dt`` seconds). ``plasticity`` (an
-    :class:`~snnrun.schema.model.Stdp`) and ``short_term`` (a :class:`~snnrun.schema.model.TsodyksMarkram`)
-    are the synapse's rules, SI values, or None; ``weight`` is the initial weight of a plastic synapse."""
+    """Explicit synapses, sorted by pre neuron (then post; ``from_list``: the list's order): ``pre``/``post``
+    indices (int32 where they fit, else int64), ``weight`` float64 (A, S or V by ``kind``),
+    ``delay_steps`` >= 1 in the smallest signed integer type that holds them (the delay is
+    ``delay_steps * dt`` seconds). Where the spec gives one weight or one delay for every synapse, that
+    array is a read-only broadcast of the one value (no memory per synapse; copy it to write).
+    ``plasticity`` (an :class:`~snnrun.schema.model.Stdp`) and ``short_term`` (a
+    :class:`~snnrun.schema.model.TsodyksMarkram`) are the synapse's rules, SI values, or None; ``weight``
+    is the initial weight of a plastic synapse."""
 
     name: str
     pre_population: str
@@ -72,6 +76,36 @@ class ProjectionInstance:
     @property
     def size(self) -> int:
         return int(self.pre.size)
+
+    def __getstate__(self):
+        # a broadcast array would pickle as a full copy: ship its one value instead
+        state = dict(self.__dict__)
+        for key in ("weight", "delay_steps"):
+            arr = state[key]
+            if isinstance(arr, np.ndarray) and arr.ndim == 1 and arr.size > 1 and arr.strides[0] == 0:
+                state[key] = (_UNIFORM, arr[:1].copy(), arr.size)
+        return state
+
+    def __setstate__(self, state):
+        for key in ("weight", "delay_steps"):
+            value = state[key]
+            if isinstance(value, tuple) and value and value[0] == _UNIFORM:
+                state[key] = uniform_array(value[1][0], value[2], value[1].dtype)
+        self.__dict__.update(state)
+
+
+_UNIFORM = "snnrun-uniform-array"
+
+
+def uniform_array(value, n: int, dtype) -> np.ndarray:
+    """``n`` copies of ``value`` as a read-only broadcast array (no memory per element)."""
+    return np.broadcast_to(np.asarray(value, dtype), (n,))
+
+
+def smallest_signed(values: np.ndarray, minimum: int = 1):
+    """The smallest signed integer type that holds every value in [minimum, values.max()]."""
+    top = int(values.max()) if values.size else minimum
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if np.iinfo(t).max >= top)
 
 
 @dataclass
@@ -137,6 +171,38 @@ def draw_value(value: ValueSpec, n: int, rng: np.random.Generator | None) -> np.
     if value.clip:
         np.clip(out, value.clip[0], value.clip[1], out=out)
     return out
+
+
+#: synapses per chunk when drawing per-synapse values (8 MB of float64)
+_CHUNK = 1 << 20
+
+
+def _synapse_weights(value: ValueSpec, n: int, rng_of) -> np.ndarray:
+    """Per-synapse weights (float64, SI); one value for all: a read-only broadcast."""
+    if isinstance(value, Quantity):
+        return uniform_array(value.value, n, float)
+    return draw_value(value, n, rng_of())
+
+
+def _delay_steps(value: ValueSpec, n: int, dt: float, rng_of) -> np.ndarray:
+    """Per-synapse delays in steps, ``max(1, round(delay / dt))``, in the smallest signed type that holds
+    them; one value for all: a read-only broadcast. Continuous distributions are drawn in chunks (one
+    value per draw, so the same values as one call) and converted chunk by chunk."""
+    if isinstance(value, Quantity):
+        steps = max(1, int(np.rint(value.value / dt)))
+        return uniform_array(steps, n, smallest_signed(np.array([steps])))
+    if not (isinstance(value, Distribution) and value.name in ("uniform", "normal", "lognormal")):
+        delay = draw_value(value, n, rng_of())
+        steps = np.maximum(1, np.rint(delay / dt)).astype(np.int64)
+        return steps.astype(smallest_signed(steps))
+    rng = rng_of()
+    steps = np.empty(n, np.int32 if n else np.int8)
+    for a in range(0, n, _CHUNK):
+        part = draw_value(value, min(_CHUNK, n - a), rng)
+        # (clipped at 2**31 - 1 steps, 59 hours at dt = 0.1 ms: no ring buffer holds more)
+        steps[a:a + part.size] = np.minimum(np.maximum(1, np.rint(part / dt)), np.iinfo(np.int32).max)
+    kind = smallest_signed(steps)
+    return steps if kind == steps.dtype else steps.astype(kind)
 
 
 def _to_steps(times: np.ndarray, dt: float) -> np.ndarray:
@@ -273,9 +339,8 @@ def instantiate(spec: Spec) -> NetworkInstance:
         pre_idx, post_idx = draw_connectivity(proj.connect, pre.size, post.size, proj.pre == proj.post,
                                               stream(seed, "projections", name, "connect"))
         n = pre_idx.size
-        weight = draw_value(proj.synapse.weight, n, stream(seed, "projections", name, "weight"))
-        delay = draw_value(proj.synapse.delay, n, stream(seed, "projections", name, "delay"))
-        delay_steps = np.maximum(1, np.rint(delay / dt)).astype(np.int64)
+        weight = _synapse_weights(proj.synapse.weight, n, lambda: stream(seed, "projections", name, "weight"))
+        delay_steps = _delay_steps(proj.synapse.delay, n, dt, lambda: stream(seed, "projections", name, "delay"))
         kind = cat.MODELS[post.model.type].synapse
         projs[name] = ProjectionInstance(name, proj.pre, proj.post, proj.synapse.receptor, kind,
                                          pre_idx, post_idx, weight, delay_steps,

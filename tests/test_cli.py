@@ -22,6 +22,8 @@ SNNRUN = str(Path(sys.executable).with_name("snnrun"))
 LONG_EXAMPLES = {
     "song_miller_abbott.yaml": "100 s simulated, over a minute: tests/test_song_miller_abbott.py runs 20 s of it",
     "cuba_stdp.yaml": "10 s of 4000 plastic neurons, about 12 s: tests/test_weights_results.py runs 0.3 s of it",
+    "microcircuit.yaml": "the full-scale microcircuit, 3e8 synapses, minutes and several GiB: "
+                         "tests/test_microcircuit.py runs 2 % of it, benchmarks/microcircuit.py the full scale",
 }
 EXAMPLES = sorted(p.name for p in SPECS.glob("*.yaml") if "\nsweep:" not in p.read_text() and p.name not in LONG_EXAMPLES)
 

@@ -322,10 +322,11 @@ def _address_space(limit: int):
 
 
 def test_force_runs_past_the_estimate_and_a_memory_error_is_one_line(tmp_path):
-    """Under ``ulimit -v`` of 1 GiB (which the estimate reads), 2.5e7 synapses are refused; with --force
-    the draw runs out of memory, which is one line with exit code 10, not a traceback."""
+    """Under ``ulimit -v`` of 1 GiB (which the estimate reads), 1.44e8 synapses are refused; with --force
+    the draw runs out of memory (1.15 GB of int32 indices alone), which is one line with exit code 10,
+    not a traceback."""
     spec = tmp_path / "big.yaml"
-    spec.write_text(BASE.replace("size: 2", "size: 5000") + "projections:\n  p: {pre: a, post: a, connect: "
+    spec.write_text(BASE.replace("size: 2", "size: 12000") + "projections:\n  p: {pre: a, post: a, connect: "
                     "{rule: all_to_all}, synapse: {weight: 1 pA}}\nrecord: []\n")
     limit = _address_space(2**30)
     line = assert_one_line_error(cli(spec, "--out", tmp_path / "out", preexec_fn=limit), ExitCode.TOO_LARGE)

@@ -51,10 +51,11 @@ class ReferenceAdapter(Adapter):
 
     def run(self, instance, progress=None) -> RunOutput:
         t0 = time.perf_counter()
-        engine = Engine(instance, instance.backend_options("reference").get("integrator", "standard"))
+        options = instance.backend_options("reference")
+        engine = Engine(instance, options.get("integrator", "standard"), options.get("kernel", "auto"))
         t1 = time.perf_counter()
         spikes, traces = engine.run(progress)
         weights, final_weights = engine.plastic.recorded()
         t2 = time.perf_counter()
         return RunOutput(spikes, traces, weights, final_weights, timings={"build": t1 - t0, "run": t2 - t1},
-                         versions=self.versions())
+                         versions={**self.versions(), **engine.kernel_versions()})

@@ -9,6 +9,12 @@ BACKEND = BackendDeclaration(
         "integrator": {"enum": ["standard", "euler"],
                        "description": "standard: the schemes of schema/semantics.md (exact propagators, RK4 "
                                       "with exact conductances); euler: forward Euler on every state variable "
-                                      "(NEST's izhikevich update for izhikevich)"}}},
+                                      "(NEST's izhikevich update for izhikevich)"},
+        "kernel": {"enum": ["auto", "numba", "numpy"],
+                   "description": "auto (default): compiled numba kernels where numba is installed "
+                                  "(pip install 'snnrun[fast]'), the network repays numba's start-up "
+                                  "(1e8 neuron updates and synaptic events) and a kernel covers the "
+                                  "model (current-based LIF, static synapses), numpy elsewhere; numba: the same, but an error when "
+                                  "numba is missing; numpy: numpy only. Identical spikes either way"}}},
     description="snnrun's built-in engine: exact propagators and RK4, defines what a spec means",
 )

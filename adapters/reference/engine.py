@@ -22,6 +22,7 @@ from ...numerics.schedules import stimulus_schedule
 from ...schema.errors import BackendError
 from ..base import Trace
 from . import groups as _registered  # noqa: F401  (registers the built-in group classes)
+from . import kernels
 from .plastic import PlasticSynapses, is_plastic
 from .protocol import NumericalInstability, make_group
 
@@ -41,19 +42,31 @@ class Engine:
     """Build once from a NetworkInstance, then :meth:`run`. Spikes and traces follow semantics.md.
 
     ``delivery`` is the class that carries one pre population's spikes into one target group
-    (``deliver(k, spikes, ring_flat)``): a subclass may replace it (per-synapse plasticity)."""
+    (``deliver(k, spikes, ring_flat)``): a subclass may replace it (per-synapse plasticity).
+    ``kernel`` (``auto``, ``numba``, ``numpy``) selects compiled steps and deliveries (:mod:`.kernels`)
+    where they cover a group; :attr:`kernel` is the one used."""
 
     delivery = CsrDelivery
 
-    def __init__(self, instance, integrator: str = "standard"):
+    def __init__(self, instance, integrator: str = "standard", kernel: str = "auto"):
         self.instance = instance
         self.integrator = integrator
+        n_neurons = sum(p.size for p in instance.populations.values() if not p.model.is_source)
+        self.kernel = kernels.resolve(kernel, kernels.work(
+            n_neurons, instance.n_steps, sum(p.size for p in instance.projections.values()), instance.duration))
         self.dt, self.n_steps = instance.dt, instance.n_steps
         self._build_groups()
         self._build_delivery()
         self._build_sources()
         self._build_stimuli()
         self._build_recording()
+
+    def kernel_versions(self) -> dict[str, str]:
+        """For the results manifest: numba's version when the compiled kernels ran, else nothing."""
+        if self.kernel != "numba":
+            return {}
+        import numba
+        return {"numba": numba.__version__}
 
     # -- building ----------------------------------------------------------------------------------
     def _build_groups(self) -> None:
@@ -72,6 +85,9 @@ class Engine:
             params = {k: np.concatenate([np.broadcast_to(p.params[k], p.size) for p in pops]) for k in pops[0].params}
             initial = {k: np.concatenate([p.initial[k] for p in pops]) for k in pops[0].initial}
             self.groups[mtype] = make_group(mtype, params, initial, self.dt, self.integrator)
+        # a compiled step where a kernel covers the group (its state stays the group's), else its own
+        self.steppers = {name: (kernels.stepper(g) if self.kernel == "numba" else None) or g
+                         for name, g in self.groups.items()}
 
     def _build_delivery(self) -> None:
         inst = self.instance
@@ -83,23 +99,49 @@ class Engine:
             if proj.size == 0 or is_plastic(proj):  # plastic projections: a delivery each (.plastic)
                 continue
             member = self.members[proj.post_population]
-            group = self.groups[member.group]
-            post = proj.post + member.offset
-            channel, scale = group.weight_scale(proj.receptor, post)
-            flat = channel * group.n + post
-            grouped.setdefault((proj.pre_population, member.group), []).append(
-                (proj.pre, flat, proj.weight * scale, proj.delay_steps))
+            grouped.setdefault((proj.pre_population, member.group), []).append((proj, member.offset))
         self.deliveries: dict[str, list[tuple[str, CsrDelivery]]] = {}
         for (pre_pop, gname), parts in grouped.items():
             n_pre = inst.populations[pre_pop].size
-            cat = [np.concatenate([p[i] for p in parts]) for i in range(4)]
             group = self.groups[gname]
-            delivery = self.delivery(n_pre, *cat, ring_len=self.ring_len, row_len=group.n_channels * group.n)
+            row_len = group.n_channels * group.n
+            # a subclass's own delivery class is honoured; the compiled one replaces only CsrDelivery
+            compiled = self._compiled_parts(parts, group) \
+                if self.kernel == "numba" and self.delivery is CsrDelivery else None
+            if compiled is not None:
+                delivery = kernels.CompiledDelivery(n_pre, compiled, group.n, self.ring_len, row_len)
+            else:
+                cat = [np.concatenate(arrays) for arrays in zip(*(self._csr_part(proj, offset, group)
+                                                                  for proj, offset in parts))]
+                delivery = self.delivery(n_pre, *cat, ring_len=self.ring_len, row_len=row_len)
             self.deliveries.setdefault(pre_pop, []).append((gname, delivery))
         members = {pop: (m.group, m.offset, m.size) for pop, m in self.members.items()}
         self.plastic = PlasticSynapses(inst, self.groups, members, self.rings)
         for pre_pop, outs in self.plastic.by_pre.items():
             self.deliveries.setdefault(pre_pop, []).extend(outs)
+
+    @staticmethod
+    def _csr_part(proj, offset: int, group):
+        """(pre, flat target, scaled weight, delay) of one projection for a CsrDelivery."""
+        post = np.asarray(proj.post, np.int64) + offset
+        channel, scale = group.weight_scale(proj.receptor, post)
+        return (np.asarray(proj.pre, np.int64), channel * group.n + post, proj.weight * scale,
+                np.asarray(proj.delay_steps, np.int64))
+
+    def _compiled_parts(self, parts, group):
+        """The parts of a CompiledDelivery, or None when two projections reach the same neurons through the
+        same receptor (the compiled delivery adds part by part, and only disjoint parts keep CsrDelivery's
+        order of additions into one ring cell, so those keep CsrDelivery)."""
+        out, seen = [], set()
+        every = np.arange(group.n)
+        for proj, offset in parts:
+            channel, scale = group.weight_scale(proj.receptor, every)
+            key = (proj.post_population, channel)
+            if key in seen:
+                return None
+            seen.add(key)
+            out.append((proj.pre, proj.post, offset, channel, proj.weight, scale, proj.delay_steps))
+        return out
 
     def _build_sources(self) -> None:
         """Source spike trains re-sorted by step, so step k finds its spikes (stamp (k+1) dt) by slicing."""
@@ -156,7 +198,12 @@ class Engine:
         ring_flat = {name: ring.reshape(-1) for name, ring in rings.items()}
         spike_log: dict[str, list] = {name: [] for name in groups}
         source_log: dict[str, list] = {name: [] for name in self.sources}
-        group_items = list(groups.items())
+        group_items = [(name, group, self.steppers[name], getattr(self.steppers[name], "clears_input", False))
+                       for name, group in groups.items()]
+        # a compiled stepper's spikes are ascending: its populations' spikes are slices (one searchsorted)
+        sorted_cuts = {name: np.array([m.offset for m in members.values() if m.group == name]
+                                      + [groups[name].n], np.int64)
+                       for name, stepper in self.steppers.items() if getattr(stepper, "sorted_spikes", False)}
         deliveries = self.deliveries
         sources = [(name, ptr, ids, deliveries.get(name, ())) for name, (ptr, ids) in self.sources.items()]
         # which group neurons belong to which population, for routing a group's spikes to deliveries
@@ -174,20 +221,30 @@ class Engine:
             if plastic is not None:  # weight samples, then the plastic events due before this step's input
                 plastic.begin_step(k)
             slot = k % ring_len
-            for gname, group in group_items:
+            for gname, group, stepper, clears_input in group_items:
                 inputs = rings[gname][slot]
                 try:
-                    spikes = group.step(k, inputs)
+                    spikes = stepper.step(k, inputs)
                 except NumericalInstability as exc:
                     raise self._unstable(gname, exc) from exc
-                inputs.fill(0.0)
+                if not clears_input:
+                    inputs.fill(0.0)
                 if spikes.size:
                     spike_log[gname].append((k, spikes))
                     if plastic is not None:
                         plastic.post_spikes(gname, k, spikes)
-                    for offset, size, _pop, outs in routes[gname]:
+                    group_routes = routes[gname]
+                    if len(group_routes) > 1 and gname in sorted_cuts:
+                        cuts = np.searchsorted(spikes, sorted_cuts[gname]).tolist()
+                        for i, (offset, _size, _pop, outs) in enumerate(group_routes):
+                            if outs and cuts[i + 1] > cuts[i]:
+                                local = spikes[cuts[i]:cuts[i + 1]] - offset
+                                for target, delivery in outs:
+                                    delivery.deliver(k, local, ring_flat[target])
+                        continue
+                    for offset, size, _pop, outs in group_routes:
                         local = spikes - offset if offset else spikes
-                        if len(routes[gname]) > 1:
+                        if len(group_routes) > 1:
                             local = local[(local >= 0) & (local < size)]
                         if local.size:
                             for target, delivery in outs:
@@ -207,14 +264,16 @@ class Engine:
 
     def _collect(self, spike_log, source_log):
         dt = self.dt
-        spikes = {}
+        spikes, flat = {}, {}
         for pop, member in self.members.items():
             if pop not in self.spike_pops:
                 continue
             log = spike_log[member.group]
             if log:
-                steps = np.concatenate([np.full(s.size, k, np.int64) for k, s in log])
-                ids = np.concatenate([s for _, s in log]) - member.offset
+                if member.group not in flat:  # once per group, shared by its populations
+                    flat[member.group] = _flatten(log)
+                steps, ids = flat[member.group]
+                ids = ids - member.offset
                 keep = (ids >= 0) & (ids < member.size)
                 steps, ids = steps[keep], ids[keep]
             else:
@@ -224,8 +283,7 @@ class Engine:
             if pop not in self.spike_pops:
                 continue
             if log:
-                steps = np.concatenate([np.full(s.size, k, np.int64) for k, s in log])
-                ids = np.concatenate([s for _, s in log])
+                steps, ids = _flatten(log)
             else:
                 steps = ids = np.empty(0, np.int64)
             spikes[pop] = (ids.astype(np.int64), (steps + 1) * dt)
@@ -235,3 +293,9 @@ class Engine:
             values = np.vstack(samples) if samples else np.empty((0, local.size))
             traces[(rec.population, rec.variable)] = Trace(times, local, values)
         return spikes, traces
+
+
+def _flatten(log: list) -> tuple[np.ndarray, np.ndarray]:
+    """(step, neuron) of every spike of a log of (step, neurons) entries."""
+    steps = np.repeat(np.fromiter((k for k, _ in log), np.int64, len(log)), [s.size for _, s in log])
+    return steps, np.concatenate([s for _, s in log])

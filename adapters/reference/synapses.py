@@ -78,7 +78,11 @@ class ExpCurrents:
         return arr[:, :1].copy() if np.all(arr == arr[:, :1]) else arr
 
     def add_to_membrane(self, u: np.ndarray) -> None:
-        u += self.p21 @ self.i_syn if self.p21_uniform else np.einsum("cn,cn->n", self.p21, self.i_syn)
+        # einsum sums the receptors in order with one rounding per product and sum, as the compiled kernel
+        # does (numba_kernels.py); a matrix product would go through BLAS, whose fused multiply-adds depend
+        # on the CPU
+        u += np.einsum("c,cn->n", self.p21, self.i_syn) if self.p21_uniform else \
+            np.einsum("cn,cn->n", self.p21, self.i_syn)
 
     def advance(self) -> None:
         self.i_syn *= self.p11

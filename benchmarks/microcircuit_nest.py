@@ -1,0 +1,66 @@
+"""The Potjans & Diesmann (2014) microcircuit, hand-written in native PyNEST, with the parameters of
+specs/make_microcircuit.py (imported from it, so both describe one network): iaf_psc_exp, dc
+background as I_e, fixed_total_number with multapses and autapses, weights and delays normal and
+clipped as in the spec. NEST draws its own connectivity (seed --seed), so only statistics compare.
+
+    python benchmarks/microcircuit_nest.py [--scale 0.1] [--k-scale 1] [--duration-ms 1000] [--threads 1]
+
+Prints ``spikes=<N> rate_hz=<mean rate>`` and one JSON line ``rates={...}`` (Hz per population).
+"""
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("PYNEST_QUIET", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "specs"))
+import make_microcircuit as mc  # noqa: E402
+import nest  # noqa: E402
+
+ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+ap.add_argument("--scale", type=float, default=0.1)
+ap.add_argument("--k-scale", type=float, default=1.0)
+ap.add_argument("--duration-ms", type=float, default=1000.0)
+ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--seed", type=int, default=55)
+args = ap.parse_args()
+
+if hasattr(nest, "VerbosityLevel"):
+    nest.verbosity = nest.VerbosityLevel.ERROR
+else:
+    nest.set_verbosity("M_ERROR")
+nest.ResetKernel()
+nest.set(resolution=0.1, local_num_threads=args.threads, rng_seed=args.seed)
+
+sizes, n_syn, w, dc = mc.build(args.scale, args.k_scale)
+pops = []
+for i, size in enumerate(sizes):
+    pop = nest.Create("iaf_psc_exp", int(size), params=dict(
+        C_m=mc.C_M, tau_m=mc.TAU_M, E_L=-65.0, V_th=-50.0, V_reset=-65.0, t_ref=2.0,
+        tau_syn_ex=mc.TAU_SYN, tau_syn_in=mc.TAU_SYN, I_e=float(dc[i])))
+    pop.V_m = nest.random.normal(mean=-58.0, std=10.0)
+    pops.append(pop)
+for t in range(8):
+    for s in range(8):
+        if n_syn[t, s] == 0:
+            continue
+        exc = s % 2 == 0
+        mean, delay = float(w[t, s]), mc.DELAY_E if exc else mc.DELAY_I
+        weight = nest.math.redraw(nest.random.normal(mean=mean, std=abs(mean) * mc.W_REL_SD),
+                                  min=0.0 if exc else 10 * mean, max=10 * mean if exc else 0.0)
+        nest.Connect(pops[s], pops[t],
+                     dict(rule="fixed_total_number", N=int(n_syn[t, s]), allow_autapses=True, allow_multapses=True),
+                     dict(synapse_model="static_synapse", weight=weight,
+                          delay=nest.math.redraw(nest.random.normal(mean=delay, std=delay * mc.DELAY_REL_SD),
+                                                 min=0.1, max=10 * delay)))
+recorders = [nest.Create("spike_recorder") for _ in pops]
+for pop, rec in zip(pops, recorders):
+    nest.Connect(pop, rec)
+nest.Simulate(args.duration_ms)
+
+seconds = args.duration_ms / 1000.0
+rates = {name: rec.n_events / len(pop) / seconds for name, pop, rec in zip(mc.POPS, pops, recorders)}
+total = sum(rec.n_events for rec in recorders)
+print(f"spikes={total} rate_hz={total / sum(len(p) for p in pops) / seconds:.3f}")
+print("rates=" + json.dumps(rates))
