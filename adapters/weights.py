@@ -15,6 +15,21 @@ def weight_trace(proj, synapses: np.ndarray, times: np.ndarray, values: np.ndarr
                        np.asarray(proj.post, np.int64)[synapses], values)
 
 
+def recorded_entries(inst) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """The spec's weight recordings grouped per projection: projection -> one ``(synapse indices, sample
+    steps 0, every, ... before n_steps)`` per ``record`` entry, in the instance's order (for backends
+    that read weights at those steps, then merge the entries as :func:`merge_samples` does)."""
+    entries: dict[str, list] = {}
+    for rec in inst.recordings:
+        if rec.projection is None:
+            continue
+        proj = inst.projections[rec.projection]
+        chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
+        every = int(round((rec.interval or inst.dt) / inst.dt))
+        entries.setdefault(rec.projection, []).append((chosen, np.arange(0, inst.n_steps, every)))
+    return entries
+
+
 def static_samples(proj, synapses: np.ndarray, every: int, n_steps: int) -> tuple:
     """The record entry ``(synapses, sample steps, samples)`` of a static projection: its drawn weights at
     every sample step ``0, every, ...`` before ``n_steps``."""

@@ -41,6 +41,7 @@ import numpy as np
 
 from ...numerics.plasticity import StdpUpdate
 from ..base import WeightTrace
+from ..weights import recorded_entries, weight_trace
 
 #: NEST's synapse models: STDP (all-to-all pairing) and Tsodyks-Markram
 STDP_MODEL = "stdp_synapse"
@@ -119,14 +120,7 @@ class NestPlasticity:
     def _samples_wanted(self) -> dict[str, list]:
         """STDP projection -> [(synapses, sample steps)]: the spec's weight recordings, and the end."""
         inst = self.s.inst
-        out: dict[str, list] = {}
-        for rec in inst.recordings:
-            if rec.projection is None or rec.projection not in self.models:
-                continue
-            proj = inst.projections[rec.projection]
-            chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
-            every = int(round((rec.interval or inst.dt) / inst.dt))
-            out.setdefault(rec.projection, []).append((chosen, np.arange(0, inst.n_steps, every)))
+        out = {name: parts for name, parts in recorded_entries(inst).items() if name in self.models}
         for name in self.models:
             out.setdefault(name, []).append((np.arange(inst.projections[name].size), np.array([inst.n_steps])))
         return out
@@ -179,14 +173,7 @@ class NestPlasticity:
         projection with STDP), as the reference engine reports them."""
         inst = self.s.inst
         dt, n_steps = inst.dt, inst.n_steps
-        recorded: dict[str, list] = {}
-        for rec in inst.recordings:
-            if rec.projection is None:
-                continue
-            proj = inst.projections[rec.projection]
-            chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
-            every = int(round((rec.interval or dt) / dt))
-            recorded.setdefault(rec.projection, []).append((chosen, np.arange(0, n_steps, every)))
+        recorded = recorded_entries(inst)
         out = {}
         for name, parts in recorded.items():
             proj = inst.projections[name]
@@ -196,12 +183,12 @@ class NestPlasticity:
             for own, own_steps in parts:  # NaN where an entry did not sample a synapse (as the reference)
                 values[np.ix_(np.searchsorted(steps, own_steps), np.searchsorted(chosen, own))] = \
                     self.samples(proj, own, own_steps)
-            out[name] = _trace(proj, chosen, steps * dt, values)
+            out[name] = weight_trace(proj, chosen, steps * dt, values)
         final = {}
         for name in self.models:
             proj = inst.projections[name]
             every = np.arange(proj.size)
-            final[name] = _trace(proj, every, np.array([n_steps * dt]),
+            final[name] = weight_trace(proj, every, np.array([n_steps * dt]),
                                  self.samples(proj, every, np.array([n_steps])))
         return out, final
 
@@ -295,7 +282,3 @@ def _row_search(stamps, indptr, rows, values, side):
     pos = np.searchsorted(keys, rows * base + (np.clip(values, lo - 1, hi) - lo), side=side)
     return np.clip(pos, indptr[rows], indptr[rows + 1])
 
-
-def _trace(proj, synapses: np.ndarray, times: np.ndarray, values: np.ndarray) -> WeightTrace:
-    return WeightTrace(times, synapses, np.asarray(proj.pre, np.int64)[synapses],
-                       np.asarray(proj.post, np.int64)[synapses], values)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import WeightTrace
+from ..weights import recorded_entries, weight_trace
 
 #: weight_dependence -> PyNN's NMODL weight adjuster
 STDP_MECHANISMS = {"additive": "StdwaSA", "multiplicative": "StdwaSoft"}
@@ -123,14 +124,7 @@ class NeuronPlasticity:
     def weights(self) -> tuple[dict[str, WeightTrace], dict[str, WeightTrace]]:
         inst = self.s.inst
         dt, n = inst.dt, inst.n_steps
-        recorded: dict[str, list] = {}
-        for rec in inst.recordings:
-            if rec.projection is None:
-                continue
-            proj = inst.projections[rec.projection]
-            chosen = np.arange(proj.size) if rec.synapses is None else np.asarray(rec.synapses, np.int64)
-            every = int(round((rec.interval or dt) / dt))
-            recorded.setdefault(rec.projection, []).append((chosen, np.arange(0, n, every)))
+        recorded = recorded_entries(inst)
         out = {}
         for name, parts in recorded.items():
             proj = inst.projections[name]
@@ -142,8 +136,8 @@ class NeuronPlasticity:
                 for own, own_steps in parts:
                     mask[np.ix_(np.searchsorted(steps, own_steps), np.searchsorted(chosen, own))] = True
                 values = np.where(mask, values, np.nan)
-            out[name] = _trace(proj, chosen, steps * dt, values)
-        final = {name: _trace(proj, np.arange(proj.size), np.array([n * dt]), self._at(proj, n)[None, :])
+            out[name] = weight_trace(proj, chosen, steps * dt, values)
+        final = {name: weight_trace(proj, np.arange(proj.size), np.array([n * dt]), self._at(proj, n)[None, :])
                  for name, proj in inst.projections.items() if proj.plasticity is not None and proj.size}
         return out, final
 
@@ -152,7 +146,3 @@ class NeuronPlasticity:
             return np.asarray(proj.weight, float)
         return self.samples[step][proj.name]
 
-
-def _trace(proj, synapses: np.ndarray, times: np.ndarray, values: np.ndarray) -> WeightTrace:
-    return WeightTrace(times, synapses, np.asarray(proj.pre, np.int64)[synapses],
-                       np.asarray(proj.post, np.int64)[synapses], values)
