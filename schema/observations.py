@@ -35,6 +35,16 @@ class RecordExpectMixin:
     """``record`` and ``expect`` of :class:`snnrun.schema.normalise._Normaliser` (which provides ``data``,
     ``dt`` in s, ``report`` and ``_neurons``)."""
 
+    def _population(self, raw: Mapping, path: Path, pops: Mapping[str, Population]) -> Optional[str]:
+        """The entry's population, or None: reported when the spec has no such population, silently when
+        it exists but was refused earlier (its own problem is already listed)."""
+        name = raw["population"]
+        if name not in self.data["populations"]:
+            self.report(path + ("population",), f"unknown population '{name}'"
+                                                f"{suggest(name, self.data['populations'])}")
+            return None
+        return name if name in pops else None
+
     def record(self, pops: Mapping[str, Population], projs: Mapping[str, Projection]) -> tuple[Recording, ...]:
         raw_list = self.data.get("record")
         if raw_list is None:
@@ -63,12 +73,8 @@ class RecordExpectMixin:
                         None if chosen is None else tuple(chosen)  # checked against the drawn projection
                     out.append(Recording("weight", projection=name, interval=interval, synapses=synapses, index=i))
                 continue
-            name = raw["population"]
-            if name not in self.data["populations"]:
-                self.report(path + ("population",), f"unknown population '{name}'"
-                                                    f"{suggest(name, self.data['populations'])}")
-                continue
-            if name not in pops:
+            name = self._population(raw, path, pops)
+            if name is None:
                 continue
             mtype = cat.MODELS[pops[name].model.type]
             variable = raw["variable"]
@@ -90,12 +96,8 @@ class RecordExpectMixin:
             if "projection" in raw:
                 out.append(self._weight_expectation(i, raw, path, pops, projs))
                 continue
-            name = raw["population"]
-            if name not in self.data["populations"]:
-                self.report(path + ("population",), f"unknown population '{name}'"
-                                                    f"{suggest(name, self.data['populations'])}")
-                continue
-            if name not in pops:
+            name = self._population(raw, path, pops)
+            if name is None:
                 continue
             metric = raw["metric"]
             if metric == "weight":
