@@ -2,7 +2,7 @@
 against native NEST at 1 and 2 threads, and pynn:neuron in one process against ``--mpi 2``.
 
 Network: Brette et al. (2007) benchmark 2 ("CUBA"), 4000 LIF neurons, p = 0.02, 1 s at dt 0.1 ms
-(specs/cuba.yaml; cuba_nest_parallel.py for the native script). The 2-thread spec is specs/cuba.yaml
+(specs/cuba.yaml; cuba_nest.py for the native script). The 2-thread spec is specs/cuba.yaml
 with ``simulation.options: {pynn:nest: {threads: 2}}``, written to a temporary folder at start.
 Peak memory is the largest single process (a rank, a thread's process), not the sum over ranks.
 How each command is run, timed and measured: benchmarks/harness.py.
@@ -33,8 +33,8 @@ def threads_spec(folder: Path, threads: int) -> Path:
 def commands(folder: Path) -> dict:
     two = str(threads_spec(folder, 2))
     return {
-        "nest-1t": ([PY, "benchmarks/cuba_nest_parallel.py", "--threads", "1"], ["benchmarks/cuba_nest_parallel.py"]),
-        "nest-2t": ([PY, "benchmarks/cuba_nest_parallel.py", "--threads", "2"], ["benchmarks/cuba_nest_parallel.py"]),
+        "nest-1t": ([PY, "benchmarks/cuba_nest.py", "--threads", "1"], ["benchmarks/cuba_nest.py"]),
+        "nest-2t": ([PY, "benchmarks/cuba_nest.py", "--threads", "2"], ["benchmarks/cuba_nest.py"]),
         "snnrun-pynn-nest-1t": ([SNNRUN, "specs/cuba.yaml", "-b", "pynn:nest", "--out", "{out}"], [SNNRUN]),
         "snnrun-pynn-nest-2t": ([SNNRUN, two, "-b", "pynn:nest", "--out", "{out}"], [SNNRUN, two]),
         "snnrun-pynn-neuron-1p": ([SNNRUN, "specs/cuba.yaml", "-b", "pynn:neuron", "--out", "{out}"], [SNNRUN]),

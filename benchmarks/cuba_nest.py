@@ -20,6 +20,7 @@ T_SIM = 1000.0  # ms
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--seed", type=int, default=12345)
+parser.add_argument("--threads", type=int, default=1, help="NEST local_num_threads (bench_parallel.py)")
 args = parser.parse_args()
 
 if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.10; set_verbosity() warns there
@@ -27,7 +28,7 @@ if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.10; set_verbosity() warns there
 else:
     nest.set_verbosity("M_ERROR")
 nest.ResetKernel()
-nest.set(resolution=0.1, local_num_threads=1, rng_seed=args.seed)
+nest.set(resolution=0.1, local_num_threads=args.threads, rng_seed=args.seed)
 
 params = dict(C_m=200.0, tau_m=20.0, E_L=-49.0, V_th=-50.0, V_reset=-60.0,
               t_ref=5.0, tau_syn_ex=5.0, tau_syn_in=10.0, I_e=0.0)
