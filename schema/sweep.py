@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Optional
 
 from .errors import Problem, SpecError
-from .model import FrozenMap, Path, SourceMap, Spec
+from .model import FrozenMap, Path, Spec
 from .units import UNITS, UnitError, parse_quantity
 
 #: at most this many points x seeds: a typo in a grid (a thousand values) should not start a week of work

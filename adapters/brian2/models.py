@@ -37,7 +37,7 @@ from typing import Mapping, Optional
 
 from ..translation import Translation
 from .membranes import ADEX, HH, IZHIKEVICH, LIF_COND
-from .pieces import (CONDUCTANCE_ALPHA, CONDUCTANCE_EXP, CURRENT_ALPHA, CURRENT_EXP, LIF, SUFFIX, UNITS,
+from .pieces import (CONDUCTANCE_ALPHA, CONDUCTANCE_EXP, CURRENT_ALPHA, CURRENT_EXP, LIF, UNITS,
                      VOLTAGE_DELTA, Membrane, SynapseKinetics)
 
 #: Brian2 scheduling slot of every synaptic pathway (see the module docstring)

@@ -54,7 +54,7 @@ class SnnTorchAdapter(NIRTorchAdapter):
         if len(values) > 1:
             name = next(iter(gaps))
             out.append(spec.problem(nir_export._param_path(spec, name, "v_thresh"), "v_thresh - v_rest differs "
-                                    f"between neurons: snnTorch's NIR import needs one threshold per layer, and "
+                                    "between neurons: snnTorch's NIR import needs one threshold per layer, and "
                                     "every population is one layer here"))
         return out
 

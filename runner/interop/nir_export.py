@@ -87,14 +87,14 @@ def _check_arrays(spec: Spec, instance: NetworkInstance) -> list[Problem]:
         steps = np.rint(p["tau_refrac"] / dt)
         if steps.max() > 0:
             out.append(spec.problem(at("tau_refrac"), f"tau_refrac of {int(steps.max())} steps: NIR neurons have "
-                                    f"no refractory period (give tau_refrac: 0 ms)"))
+                                    "no refractory period (give tau_refrac: 0 ms)"))
         if pop.type == "lif_curr_exp" and not np.array_equal(p["tau_syn_exc"], p["tau_syn_inh"]):
-            out.append(spec.problem(at("tau_syn_inh"), f"tau_syn_inh differs from tau_syn_exc: NIR's CubaLIF has one "
-                                    f"synaptic current with one time constant"))
+            out.append(spec.problem(at("tau_syn_inh"), "tau_syn_inh differs from tau_syn_exc: NIR's CubaLIF has one "
+                                    "synaptic current with one time constant"))
         v0 = pop.initial.get("v", p["v_rest"])
         if not np.array_equal(v0, p["v_rest"]):
-            out.append(spec.problem(("populations", name, "initial", "v"), f"initial v other than v_rest: NIR "
-                                    f"carries no initial state; its neurons start at rest"))
+            out.append(spec.problem(("populations", name, "initial", "v"), "initial v other than v_rest: NIR "
+                                    "carries no initial state; its neurons start at rest"))
         offset = p["i_offset"]
         if pop.type == "lif_curr_exp":
             # a bias reaches a CubaLIF through its synapse: I(t) = w_in b (1 - exp(-t/tau_syn)), which is
@@ -103,10 +103,10 @@ def _check_arrays(spec: Spec, instance: NetworkInstance) -> list[Problem]:
             if not np.array_equal(i0, -offset):
                 out.append(spec.problem(("populations", name, "initial"), "initial synaptic currents other than 0 "
                                         "(or, with i_offset, other than i_syn_exc = -i_offset): NIR carries no "
-                                        f"initial state"))
+                                        "initial state"))
         if np.any(offset != 0) and not any(q.post_population == name for q in instance.projections.values()):
-            out.append(spec.problem(at("i_offset"), f"i_offset without an incoming projection: NIR carries a "
-                                    f"constant current only as the bias of an Affine node"))
+            out.append(spec.problem(at("i_offset"), "i_offset without an incoming projection: NIR carries a "
+                                    "constant current only as the bias of an Affine node"))
     return out
 
 
