@@ -301,3 +301,32 @@ def test_stdp_onto_iaf_cond_exp_equals_the_reference(make_spec, tmp_path):
     nest = results["pynn:nest"].final_weights.sort_values("synapse").weight.to_numpy()
     assert ref.size == 10 and np.all(np.abs(ref - 1e-12) > 1e-14), "every weight must have moved"
     np.testing.assert_allclose(nest, ref, rtol=1e-9, atol=0)
+
+
+@pytest.mark.slow
+def test_song_miller_abbott_final_weights_match_the_reference(tmp_path):
+    """specs/song_miller_abbott.yaml (stdp_synapse onto one iaf_cond_exp, 1000 Poisson inputs) for 20 s:
+    the final weight histograms within a Kolmogorov-Smirnov distance of 0.05 (issue 10's bar; scipy's
+    statistic). Measured 0.014, 482 post spikes against the reference's 489: the post spikes are identical
+    until 0.68 s, then one moves by a step and the trains part (a 2 s run, whose trains part at 1.53 s,
+    has the recorded weights within 1e-15 of w_max at 1 s). About 40 s (both backends, under load)."""
+    from scipy.stats import ks_2samp
+
+    spec = load_spec(SPECS / "song_miller_abbott.yaml", overrides={"simulation.duration": "20 s"})
+    results = execute(spec, ["reference", "pynn:nest"], out=tmp_path, max_workers=2, timeout=1200).results
+    final = {name: r.final_weights.sort_values("synapse")["weight"].to_numpy() for name, r in results.items()}
+    assert final["reference"].size == final["pynn:nest"].size == 1000
+    assert ks_2samp(final["reference"], final["pynn:nest"]).statistic <= 0.05
+
+
+def test_coba_spike_trains_equal_the_reference_for_200_ms(tmp_path):
+    """specs/coba.yaml (4000 iaf_cond_exp cells started by random initial v and conductances) for its first
+    200 ms: every spike on the reference's step (measured: all 14272; the chaotic network first parts at
+    0.5 s, 40347 of the first 40349 spikes shared, and ends 1 s at -5.2 % (exc) and -1.9 % (inh) in rate,
+    4 s at -0.9 % and -1.2 %). About 15 s."""
+    spec = load_spec(SPECS / "coba.yaml", overrides={"simulation.duration": "200 ms"})
+    results = execute(spec, ["reference", "pynn:nest"], out=tmp_path, max_workers=2, timeout=600).results
+    a, b = (results[n].spikes.sort_values(["time", "population", "neuron"]) for n in ("reference", "pynn:nest"))
+    assert len(a) > 10000 and len(b) == len(a)
+    np.testing.assert_array_equal(b.neuron.to_numpy(), a.neuron.to_numpy())
+    np.testing.assert_array_equal(np.rint(b.time.to_numpy() / 1e-4), np.rint(a.time.to_numpy() / 1e-4))
