@@ -259,7 +259,7 @@ def test_check_refuses_initial_hh_conductances_and_accepts_the_six_models(make_s
 
 
 # -- STDP onto iaf_cond_exp ----------------------------------------------------------------------------
-def _stdp_spec() -> str:
+def _stdp_spec(receptor: str) -> str:
     """Ten sources, each firing 0.7 i ms after the stamps of a dc-driven COBA cell minus 5 ms (so every
     pair is 0.3-11 ms apart, no ties), onto that cell through additive STDP synapses of 1 pS: their
     PSPs (0.06 pA) move no crossing across a step boundary, so the post stamps are the closed form's."""
@@ -279,7 +279,7 @@ projections:
     post: cell
     connect: {{rule: all_to_all}}
     synapse:
-      receptor: exc
+      receptor: {receptor}
       weight: 1 pS
       delay: 1 ms
       plasticity: {{rule: stdp, tau_plus: 20 ms, tau_minus: 20 ms, a_plus: 0.01, a_minus: 0.0105,
@@ -289,11 +289,13 @@ record:
 """
 
 
-def test_stdp_onto_iaf_cond_exp_equals_the_reference(make_spec, tmp_path):
-    """NEST's stdp_synapse onto iaf_cond_exp: the post stamps are the closed form's, and the final weights
+@pytest.mark.parametrize("receptor", ["exc", "inh"])
+def test_stdp_onto_iaf_cond_exp_equals_the_reference(make_spec, tmp_path, receptor):
+    """NEST's stdp_synapse onto iaf_cond_exp, on either receptor (NEST takes inhibitory conductance
+    weights and their Wmax negative): the post stamps are the closed form's, and the final weights
     those of the reference engine (whose STDP tests/test_stdp_reference.py checks against closed forms)
     within 1e-9 relative (measured 1.4e-15)."""
-    results = _run(make_spec, tmp_path, _stdp_spec(), ["reference", "pynn:nest"])
+    results = _run(make_spec, tmp_path, _stdp_spec(receptor), ["reference", "pynn:nest"])
     expected = _lif_dc_stamps(300.0)
     for backend, res in results.items():
         np.testing.assert_array_equal(_steps(res, "cell", 1)[0], expected, err_msg=backend)

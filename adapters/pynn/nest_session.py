@@ -20,6 +20,10 @@
 - Plastic projections (STDP, Tsodyks-Markram) are NEST's own synapse models through the same array
   connect, their sources ``spike_train_injector`` nodes, and their weights are read at stops of the run
   (nest_plasticity.py).
+- The conductance, AdEx, Izhikevich and HH models are PyNN's cell types on NEST's iaf_cond_*, aeif_cond_*,
+  izhikevich and hh_cond_exp_traub; their initial values are set natively in NEST's names and units
+  (pyNN.nest 0.13 passes them unscaled), except hh_cond_exp_traub's g_ex/g_in, which NEST cannot set
+  (check refuses other values than 0). What NEST integrates and the residuals: semantics.md.
 - Synaptic currents are recorded with a native multimeter (PyNN 0.13 lists only ``v`` and spikes as
   recordable for IF_curr_*), and so is IF_curr_delta's ``v`` (pyNN.nest gives that cell type no
   variable_map, so PyNN can neither record nor initialise its V_m: the initial value is set natively too).
