@@ -72,6 +72,19 @@ _NEST = Cause("NEST's grid models (iaf_psc_*) with the same exact propagators an
               "rounding: traces within 5e-16 V, identical spike steps", PYNN, "traces within 5e-16 V and 2e-24 A")
 _NEST_SOURCES = Cause("the drawn stamps are replayed by native spike_generators", "none: identical stamps", PYNN,
                       "gives sources as native `spike_generator`s with the stamps themselves")
+_NEST_COND = Cause("NEST's iaf_cond_exp/iaf_cond_alpha integrate with GSL's adaptive rkf45 (absolute 1e-3 mV, nS) "
+                   "instead of RK4", "v within 2e-10 V, identical spike steps on the lif_cond cases", PYNN,
+                   "Identical spike steps on every lif_cond case, v within 2e-10 V")
+_NEST_ADEX = Cause("NEST's aeif models reset inside the step at the crossing (the reference at the stamp), so w "
+                   "misses the rest of the spike step's growth", "w 0.11 pA lower per spike: stamps one step early "
+                   "after several spikes, rates within 0.11 %", PYNN, "**resets inside the step**")
+_NEST_IZHIKEVICH = Cause("NEST's izhikevich is forward Euler (the reference's integrator euler reproduces it), "
+                         "not RK4", "first order: 4 % fewer spikes on izhikevich_currents at dt 0.1 ms; identical "
+                         "to the reference with integrator euler", PYNN,
+                         "**the reference with `integrator: euler` gives NEST's spike steps exactly**")
+_NEST_HH = Cause("NEST's hh_cond_exp_traub stamps a spike one step after its peak (V >= V_T + 30 mV and falling), "
+                 "not at the upward -20 mV crossing", "stamps 1-2 steps late, the same counts; recurrent inputs "
+                 "0.2 ms late", PYNN, "**and V fell during the step**")
 _PYNN_BRIAN2 = Cause("Brian2's exact solver through PyNN, threshold v > v_thresh (the reference: >=)",
                      "rounding: traces within 2e-15 V, identical spike steps", PYNN, "traces within 2e-15 V")
 _PYNN_BRIAN2_ALPHA = Cause("Brian2's closed form of the alpha current divides by the fourth power of "
@@ -108,6 +121,9 @@ CAUSES: dict[tuple[str, str], Cause] = {
     **{("nengo", m): _NENGO for m in LIF}, **{("nengo", m): _NENGO_SOURCES for m in SOURCES},
     **{("nengo", m): _NENGO_NUMERICS for m in NONLINEAR},
     **{("pynn:nest", m): _NEST for m in LIF}, **{("pynn:nest", m): _NEST_SOURCES for m in SOURCES},
+    ("pynn:nest", "lif_cond_exp"): _NEST_COND, ("pynn:nest", "lif_cond_alpha"): _NEST_COND,
+    ("pynn:nest", "adex_cond_exp"): _NEST_ADEX, ("pynn:nest", "adex_cond_alpha"): _NEST_ADEX,
+    ("pynn:nest", "izhikevich"): _NEST_IZHIKEVICH, ("pynn:nest", "hh_cond_exp"): _NEST_HH,
     ("pynn:brian2", "lif_curr_exp"): _PYNN_BRIAN2, ("pynn:brian2", "lif_curr_delta"): _PYNN_BRIAN2,
     ("pynn:brian2", "lif_curr_alpha"): _PYNN_BRIAN2_ALPHA,
     **{("pynn:brian2", m): _PYNN_BRIAN2_SOURCES for m in SOURCES},

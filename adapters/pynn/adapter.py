@@ -139,7 +139,20 @@ class PyNNNestAdapter(PyNNAdapter):
     def check(self, spec: Spec) -> list[Problem]:
         from .plasticity_checks import nest_stdp_problems
 
-        return _unique(super().check(spec) + nest_stdp_problems(spec, self.capabilities))
+        return _unique(super().check(spec) + nest_stdp_problems(spec, self.capabilities)
+                       + self._check_hh_conductances(spec))
+
+    def _check_hh_conductances(self, spec: Spec) -> list[Problem]:
+        out = []
+        for name, pop in spec.populations.items():
+            if pop.model.type != "hh_cond_exp":
+                continue
+            for var in ("g_exc", "g_inh"):
+                value = pop.initial.get(var)
+                if value is not None and value_bounds(value) != (0.0, 0.0):
+                    out.append(spec.problem(("populations", name, "initial", var),
+                                            f"initial {var} other than 0: {self.capabilities.reason('initial:g_hh')}"))
+        return out
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         out = []

@@ -49,7 +49,11 @@ def _recordables(models) -> dict[str, frozenset[str]]:
     return {m: frozenset(cat.MODELS[m].state) for m in models if m not in SOURCES}
 
 
-_NEST_MODELS = CURRENT_LIF | {"lif_curr_delta"} | SOURCES
+#: the six nonlinear models run on NEST's iaf_cond_exp, iaf_cond_alpha, aeif_cond_exp, aeif_cond_alpha,
+#: izhikevich and hh_cond_exp_traub (nest_session.py; integrators and spike rules in semantics.md)
+NONLINEAR = frozenset({"lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich",
+                       "hh_cond_exp"})
+_NEST_MODELS = CURRENT_LIF | {"lif_curr_delta"} | NONLINEAR | SOURCES
 NEST = Capabilities(
     models=frozenset(_NEST_MODELS),
     stimuli=frozenset(cat.STIMULI),
@@ -57,9 +61,10 @@ NEST = Capabilities(
     plasticity=_NEST_PLASTICITY,
     record_weights=True,
     reasons=MappingProxyType({
-        **_COMMON_REASONS,
         **_NEST_PLASTICITY_REASONS,
         "initial:i_syn": "synaptic currents always start at 0: NEST refuses to set I_syn_ex/I_syn_in",
+        "initial:g_hh": "hh_cond_exp's conductances always start at 0 on NEST: hh_cond_exp_traub records g_ex "
+                        "and g_in but refuses to set them",
         "weight_sign": "NEST's iaf_psc_exp/iaf_psc_alpha route a current input by the sign of its weight "
                        "(>= 0 excitatory, < 0 inhibitory), PyNN's convention: weights onto receptor "
                        "'exc' must be >= 0 and onto 'inh' <= 0",

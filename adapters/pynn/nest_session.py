@@ -20,6 +20,10 @@
 - Plastic projections (STDP, Tsodyks-Markram) are NEST's own synapse models through the same array
   connect, their sources ``spike_train_injector`` nodes, and their weights are read at stops of the run
   (nest_plasticity.py).
+- The conductance, AdEx, Izhikevich and HH models are PyNN's cell types on NEST's iaf_cond_*, aeif_cond_*,
+  izhikevich and hh_cond_exp_traub; their initial values are set natively in NEST's names and units
+  (pyNN.nest 0.13 passes them unscaled), except hh_cond_exp_traub's g_ex/g_in, which NEST cannot set
+  (check refuses other values than 0). What NEST integrates and the residuals: semantics.md.
 - Synaptic currents are recorded with a native multimeter (PyNN 0.13 lists only ``v`` and spikes as
   recordable for IF_curr_*), and so is IF_curr_delta's ``v`` (pyNN.nest gives that cell type no
   variable_map, so PyNN can neither record nor initialise its V_m: the initial value is set natively too).
@@ -34,6 +38,11 @@ import numpy as np
 from . import translation as tr
 from .nest_plasticity import NestPlasticity, is_plastic
 from .session import Session, amplitude_at, schedule
+
+
+#: NEST model -> state variables that NEST's set_status does not take (they always start at 0):
+#: hh_cond_exp_traub lists g_ex and g_in as recordables but refuses to set them (NEST 3.10, checked)
+FIXED_INITIAL = {"hh_cond_exp_traub": ("g_ex", "g_in")}
 
 
 class NestSession(Session):
@@ -126,13 +135,23 @@ class NestSession(Session):
         super().simulate(progress, start_step=1)
 
     def initialize(self, cells, initial: dict) -> None:
-        super().initialize(cells, initial)
-        # pyNN.nest's IF_curr_delta has no variable_map, so PyNN tries to set NEST's "v" and drops the
-        # value with a warning; set V_m natively for cell types that lack the mapping
-        variable_map = getattr(cells.celltype, "variable_map", None)
-        if variable_map is None and "v" in initial:
-            v = np.broadcast_to(np.asarray(initial["v"], float), cells.size)
-            cells.node_collection.set(V_m=v.tolist())
+        super().initialize(cells, initial)  # PyNN keeps them for the t = 0 sample of its recordings
+        # Every value is then set natively in NEST's name and unit: pyNN.nest 0.13 hands initial values
+        # to NEST unscaled (populations.py, _set_initial_value_array ignores scale_factors), so g_exc
+        # 20 nS became g_ex 0.02 nS and w 0.1 nA w 0.1 pA (measured); and its IF_curr_delta has no
+        # variable_map, so PyNN tries to set NEST's "v" and drops the value with a warning.
+        variable_map = getattr(cells.celltype, "variable_map", None) or {"v": "V_m"}
+        scales = getattr(cells.celltype, "scale_factors", None) or {}
+        fixed = FIXED_INITIAL.get(cells.celltype.nest_name["on_grid"], ())
+        native = {}
+        for name, value in initial.items():
+            values = np.broadcast_to(np.asarray(value, float), cells.size) / scales.get(name, 1.0)
+            if variable_map[name] in fixed:
+                if np.any(values != 0):  # check() refuses these specs (capabilities "initial:g_hh")
+                    raise ValueError(f"NEST cannot set {variable_map[name]} of {cells.celltype.nest_name['on_grid']}")
+                continue
+            native[variable_map[name]] = values.tolist()
+        cells.node_collection.set(**native)
 
     # -- sources and synapses --------------------------------------------------------------------------
     def create_source(self, pop) -> None:
