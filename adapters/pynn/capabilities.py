@@ -75,7 +75,9 @@ _NEURON_PLASTICITY_REASONS = {
                                        "Tsodyks-Markram cannot act on one synapse",
 }
 
-_NEURON_MODELS = CURRENT_LIF | SOURCES
+#: pyNN.neuron's nonlinear cell types, brought to semantics.md by neuron_cells.py
+NONLINEAR = frozenset(_NOT_YET)
+_NEURON_MODELS = CURRENT_LIF | NONLINEAR | SOURCES
 NEURON = Capabilities(
     models=frozenset(_NEURON_MODELS),
     stimuli=frozenset(cat.STIMULI),
@@ -83,7 +85,6 @@ NEURON = Capabilities(
     plasticity=_NEURON_PLASTICITY,
     record_weights=True,
     reasons=MappingProxyType({
-        **_COMMON_REASONS,
         **_NEURON_PLASTICITY_REASONS,
         "lif_curr_delta": "pyNN.neuron 0.13 has no IF_curr_delta (PyNN declares it ModelNotAvailable)",
         "initial:i_syn": "synaptic currents always start at 0: NEURON's ExpISyn/AlphaISyn set them to 0 "
