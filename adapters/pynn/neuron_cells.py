@@ -36,10 +36,14 @@ POST_INITIAL = {
 }
 ALPHA_CELLS = frozenset({"IF_cond_alpha", "EIF_cond_alpha_isfa_ista"})
 
-#: spec model -> the parameter v is reset to at a spike (HH has no reset)
-RESET_PARAMETER = {"lif_curr_exp": "v_reset", "lif_curr_alpha": "v_reset", "lif_cond_exp": "v_reset",
-                   "lif_cond_alpha": "v_reset", "adex_cond_exp": "v_reset", "adex_cond_alpha": "v_reset",
-                   "izhikevich": "c"}
+#: (spec model, recorded variable) -> (parameter, added?) of the spike's update: v is set to v_reset (or
+#: Izhikevich's c), AdEx's w gains b, Izhikevich's u gains d (HH has none)
+SPIKE_UPDATE = {**{(m, "v"): ("v_reset", False) for m in ("lif_curr_exp", "lif_curr_alpha", "lif_cond_exp",
+                                                         "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha")},
+                ("izhikevich", "v"): ("c", False), ("izhikevich", "u"): ("d", True),
+                ("adex_cond_exp", "w"): ("b", True), ("adex_cond_alpha", "w"): ("b", True)}
+#: SI -> PyNN's unit of those parameters (voltages 1e3: V -> mV)
+PYNN_SCALE = {"b": 1e9, "d": 1.0}
 
 
 def is_hh(cell) -> bool:

@@ -238,7 +238,7 @@ class NeuronSession(Session):
     def read_state(self, name, variable, neurons, handle):
         if not isinstance(handle, tuple):
             values = super().read_state(name, variable, neurons, handle)
-            self._reset_at_spikes(name, neurons, values)
+            self._reset_at_spikes(name, neurons, values, variable)
             return values
         # Vector.record(ref, interval) samples at t = 0, interval, ...; i is NEURON's outward current
         _, vectors, factor = handle
@@ -249,19 +249,23 @@ class NeuronSession(Session):
             columns = {j: col for part in parts for j, col in part.items()}
         length = min(col.size for col in columns.values())
         values = np.column_stack([columns[int(j)][:length] for j in neurons])
-        if variable == "v":
-            self._reset_at_spikes(name, neurons, values)
+        if variable in ("v", "w", "u"):
+            self._reset_at_spikes(name, neurons, values, variable)
             return values
         if variable.startswith("i_syn"):
             return -values / factor
         return values / factor
 
-    def _reset_at_spikes(self, name: str, neurons: np.ndarray, values: np.ndarray) -> None:
-        """NEURON records v before the threshold event of the same time resets it; snnrun's sample at a
-        spike's stamp is after the reset (semantics.md), so those samples become v_reset (mV)."""
+    def _reset_at_spikes(self, name: str, neurons: np.ndarray, values: np.ndarray, variable: str) -> None:
+        """NEURON records a sample before the threshold event of the same time resets the cell; snnrun's
+        sample at a spike's stamp is after the reset (semantics.md), so at those samples v becomes its
+        reset value (mV), and AdEx's w gains b (nA), Izhikevich's u gains d."""
+        jump = nc.SPIKE_UPDATE.get((self.inst.populations[name].type, variable))
+        if jump is None:
+            return  # HH has no reset
         every_ms = None
         for rec, nrn, every, base, handle in self.probes:
-            if rec.population == name and rec.variable == "v":
+            if rec.population == name and rec.variable == variable:
                 every_ms = base * self.dt_ms
         ids, times = self.read_spikes(name)
         if ids.size == 0 or every_ms is None:
@@ -270,10 +274,14 @@ class NeuronSession(Session):
         on_grid = np.abs(rows * every_ms - times * 1e3) < 1e-6 * self.dt_ms
         col_of = {int(n): j for j, n in enumerate(neurons)}
         pop = self.inst.populations[name]
-        reset = nc.RESET_PARAMETER.get(pop.type)
-        if reset is None:
-            return  # HH has no reset
-        v_reset = np.broadcast_to(pop.params[reset], pop.size)
+        param, add = jump
+        value = np.broadcast_to(pop.params[param], pop.size) * nc.PYNN_SCALE.get(param, 1e3)  # SI -> PyNN
         for row, n in zip(rows[on_grid].astype(np.int64), ids[on_grid]):
             if int(n) in col_of and row < values.shape[0]:
-                values[row, col_of[int(n)]] = v_reset[n] * 1e3
+                j = col_of[int(n)]
+                if not add:
+                    values[row, j] = value[n]
+                elif row == 0 or values[row, j] - values[row - 1, j] < value[n] / 2:
+                    # the threshold event at the sample's own time comes before or after the sample
+                    # (both measured on AdEx's w): a jump already since the last sample is not added again
+                    values[row, j] += value[n]
