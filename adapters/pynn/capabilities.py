@@ -15,7 +15,8 @@ from ..base import Capabilities
 SOURCES = frozenset({"poisson", "inhomogeneous_poisson", "spike_array"})
 CURRENT_LIF = frozenset({"lif_curr_exp", "lif_curr_alpha"})
 
-#: model types that are in the translation tables but that no pynn backend runs through snnrun yet
+#: model types that are in the translation tables but that pynn:nest and pynn:brian2 do not run through
+#: snnrun yet (pynn:neuron runs them: neuron_cells.py, semantics.md "pynn:neuron: nonlinear models")
 _NOT_YET = {
     m: "runs on PyNN, but snnrun's pynn adapter does not drive it yet: the reference engine has no oracle "
        "for it, so its mapping (initial values, weight signs, recordables) is not validated"

@@ -9,6 +9,10 @@
 - Spike sources are PyNN SpikeSourceArrays (VecStim): a stamp at t is delivered at t + delay.
 - Stimuli are PyNN StepCurrentSources (IClamp amplitudes played at the grid times): a change at step s
   acts from step s on, as in the reference engine (measured; no shift needed).
+- The nonlinear cell types (IF_cond_*, EIF_cond_*_isfa_ista, Izhikevich, HH_cond_exp) get what
+  neuron_cells.py adds: initial values after the mechanisms' INITIAL blocks, exact HH rates, the HH
+  threshold at -20 mV, and Izhikevich synapses onto its point process. ExpSyn conductances carry a weight
+  factor (translation.neuron_conductance_factor), divided out of recorded conductances.
 - Plastic projections get one PyNN weight adjuster per synapse, and their weights are read at stops of
   the run (neuron_plasticity.py).
 - Synaptic currents are recorded natively from the ExpISyn/AlphaISyn point processes (PyNN 0.13 lists
