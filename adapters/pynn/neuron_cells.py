@@ -35,6 +35,7 @@ POST_INITIAL = {
     "HH_cond_exp": {**_G, **_HH_GATES},
 }
 ALPHA_CELLS = frozenset({"IF_cond_alpha", "EIF_cond_alpha_isfa_ista"})
+_RECEPTOR = {"esyn": "exc", "isyn": "inh"}
 
 #: (spec model, recorded variable) -> (parameter, added?) of the spike's update: v is set to v_reset (or
 #: Izhikevich's c), AdEx's w gains b, Izhikevich's u gains d (HH has none)
@@ -120,7 +121,7 @@ class NeuronCells:
                 if target in ALPHA_CELLS and mech in ("esyn", "isyn"):
                     if values[j] == 0.0:
                         continue
-                    cell = self._decaying_conductance(cell, mech[:1] == "e" and "exc" or "inh")
+                    cell = self._decaying_conductance(cell, _RECEPTOR[mech])
                     mech = "extra"
                 self.pending.append((cell, mech, var, float(values[j])))
         return rest

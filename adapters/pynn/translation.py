@@ -6,7 +6,8 @@ says what a weight onto each receptor is. Scale factors come from the declared u
 the spec language's own unit symbols), never typed per parameter, and the same rules read recorded
 values back into SI. Where one simulator needs something else, it gets a variant of the shared table
 (:data:`TRANSLATIONS`): pyNN.brian2 a refractory period one step longer, pyNN.neuron a weight factor
-that makes NEURON's step of an exponential current exact. Importing this module imports no simulator
+that makes NEURON's step of an exponential current exact and one that gives an exponential conductance
+its step mean. Importing this module imports no simulator
 (``snnrun check`` and ``snnrun backends`` must stay fast).
 
 PyNN's units (pyNN/standardmodels/cells.py): ms, mV, nA, nF, uS (nS for AdEx's ``a``). Izhikevich's
