@@ -91,8 +91,9 @@ def state_ref(cell, variable: str):
 class NeuronCells:
     """Per run: HH rates exact, HH thresholds, and initial values applied after the INITIAL blocks."""
 
-    def __init__(self, h, parallel_context):
+    def __init__(self, h, parallel_context, dt_ms: float):
         self.h = h
+        self.dt_ms = dt_ms
         self.pc = parallel_context
         self.pending: list[tuple[object, str, str, float]] = []  # (cell, mechanism, variable, value)
         self.keep: list = []
@@ -121,8 +122,10 @@ class NeuronCells:
                 if target in ALPHA_CELLS and mech in ("esyn", "isyn"):
                     if values[j] == 0.0:
                         continue
-                    cell = self._decaying_conductance(cell, _RECEPTOR[mech])
-                    mech = "extra"
+                    holder = self._decaying_conductance(cell, _RECEPTOR[mech])
+                    # an ExpSyn, held over each step: it carries the exponential cells' weight factor
+                    self.pending.append((holder, "extra", var, float(values[j]) * holder.factor))
+                    continue
                 self.pending.append((cell, mech, var, float(values[j])))
         return rest
 
@@ -135,18 +138,20 @@ class NeuronCells:
                 self.pc.threshold(int(cid), HH_THRESHOLD_MV)
 
     def extra_refs(self, cell, variable: str) -> list:
-        """Further pointers whose values add to a recorded variable (an alpha cell's initial g)."""
-        extra = self.extras.get((id(cell), variable[-3:])) if variable.startswith("g_") else None
-        return [] if extra is None else [extra._ref_g]
+        """Further (pointer, scale) pairs whose scaled values add to a recorded variable (an alpha cell's
+        initial g, its weight factor divided out)."""
+        holder = self.extras.get((id(cell), variable[-3:])) if variable.startswith("g_") else None
+        return [] if holder is None else [(holder.extra._ref_g, 1.0 / holder.factor)]
 
     def _decaying_conductance(self, cell, receptor: str):
+        from .translation import neuron_conductance_factor
+
         syn = synapse_target(cell, receptor)
         extra = self.h.ExpSyn(0.5, sec=cell)
         extra.tau, extra.e = syn.tau, syn.e
-        self.keep.append(extra)
-        self.extras[(id(cell), receptor)] = extra
-        holder = _Extra(extra)
+        holder = _Extra(extra, float(neuron_conductance_factor(syn.tau, self.dt_ms)))  # both in ms
         self.keep.append(holder)
+        self.extras[(id(cell), receptor)] = holder
         return holder
 
     def _apply(self) -> None:
@@ -155,7 +160,9 @@ class NeuronCells:
 
 
 class _Extra:
-    """A stand-in cell whose ``extra`` is the ExpSyn carrying an alpha cell's initial conductance."""
+    """A stand-in cell whose ``extra`` is the ExpSyn carrying an alpha cell's initial conductance, times
+    ``factor`` (translation.neuron_conductance_factor)."""
 
-    def __init__(self, syn):
+    def __init__(self, syn, factor: float):
         self.extra = syn
+        self.factor = factor

@@ -94,7 +94,7 @@ class NeuronSession(Session):
         self.vectors: list = []
         self.drive: dict[tuple[str, str], np.ndarray] = {}
         self.plastic = NeuronPlasticity(self)
-        self.nrn_cells = nc.NeuronCells(h, pc)
+        self.nrn_cells = nc.NeuronCells(h, pc, self.dt_ms)
         self.nrn_cells.configure()
 
     def create_population(self, pop):
@@ -224,17 +224,17 @@ class NeuronSession(Session):
             if not cells._mask_local[j]:
                 continue  # another rank's cell: that rank records it
             cell = cells[int(j)]._cell
-            refs = [nc.state_ref(cell, variable)] + self.nrn_cells.extra_refs(cell, variable)
+            refs = [(nc.state_ref(cell, variable), 1.0)] + self.nrn_cells.extra_refs(cell, variable)
             vecs = []
-            for ref in refs:
+            for ref, scale in refs:
                 vec = self.h.Vector()
                 if variable == "v" and every == 1:  # under MPI: what PyNN's recorder records, as it samples
                     vec.record(ref)
                 else:
                     vec.record(ref, every * self.dt_ms)
-                vecs.append(vec)
+                vecs.append((vec, scale))
             vectors[j] = vecs
-        self.vectors.extend(v for vecs in vectors.values() for v in vecs)
+        self.vectors.extend(v for vecs in vectors.values() for v, _ in vecs)
         synaptic = variable.startswith(("i_syn", "g_"))
         factor = self.drive_factor(name, variable[-3:])[neurons] if synaptic else 1.0
         return ("vectors", vectors, factor)
@@ -246,7 +246,8 @@ class NeuronSession(Session):
             return values
         # Vector.record(ref, interval) samples at t = 0, interval, ...; i is NEURON's outward current
         _, vectors, factor = handle
-        columns = {j: sum(np.asarray(v.as_numpy(), float) for v in vecs).copy() for j, vecs in vectors.items()}
+        columns = {j: sum(np.asarray(v.as_numpy(), float) * scale for v, scale in vecs)
+                   for j, vecs in vectors.items()}
         if self.ranks > 1:
             parts = self.sim.simulator.state.parallel_context.py_gather(columns, 0) or [
                 {int(j): np.zeros(self.n_steps + 1) for j in neurons}]  # ranks above 0: results unused
