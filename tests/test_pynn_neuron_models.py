@@ -220,3 +220,21 @@ def test_stdp_onto_and_from_hh_cells_learns_as_the_reference_engine(tmp_path):
         # order (depression for potentiation): one synapse in 20 may do that (measured: one of onto_hh's
         # 20, off by 0.50 of the scale)
         assert np.sum(off > 0.08) <= got.size // 20, (name, np.sort(off)[-3:])
+
+
+@pytest.mark.parametrize("pop,var,jump", [("adex", "w", 0.0805e-9), ("izh", "u", 8.0)])
+def test_the_sample_at_a_spike_stamp_holds_the_spike_update(run, pop, var, jump):
+    """A sample at a spike's stamp is after the spike (semantics.md): w gains b (AdEx's default 0.0805 nA),
+    u gains d (8 here) between the sample before and the stamp's. Between spikes one step changes them
+    by far less (AdEx: |dw| = |a (v - E_L) - w| dt / tau_w < 1e-3 nA; Izhikevich: |a (b v - u)| dt < 0.1,
+    plus NEURON's overshoot of v in the spike step, measured 0.01): every stamp's change within 2 % of
+    the jump."""
+    output, _ = run
+    trace = output.traces[(pop, var)]
+    seen = 0
+    for col, neuron in enumerate(trace.neurons):
+        rows = _steps(output, pop, int(neuron))
+        seen += rows.size
+        change = np.diff(trace.values[:, col])[rows[rows < trace.values.shape[0]] - 1]
+        assert change == pytest.approx(np.full(change.size, jump), rel=0.02), (pop, neuron)
+    assert seen >= 3, "the population must fire for the test to mean anything"

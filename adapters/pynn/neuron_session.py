@@ -286,7 +286,10 @@ class NeuronSession(Session):
                 j = col_of[int(n)]
                 if not add:
                     values[row, j] = value[n]
-                elif row == 0 or values[row, j] - values[row - 1, j] < value[n] / 2:
+                else:
                     # the threshold event at the sample's own time comes before or after the sample
-                    # (both measured on AdEx's w): a jump already since the last sample is not added again
-                    values[row, j] += value[n]
+                    # (both measured on AdEx's w): a change since the last sample nearer the jump than
+                    # 0 (either sign of b or d) means it is in already
+                    change = values[row, j] - values[row - 1, j] if row > 0 else 0.0
+                    if abs(change - value[n]) >= abs(change):
+                        values[row, j] += value[n]
