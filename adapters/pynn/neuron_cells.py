@@ -98,12 +98,11 @@ class NeuronCells:
         self.pending: list[tuple[object, str, str, float]] = []  # (cell, mechanism, variable, value)
         self.keep: list = []
         self.handler = None
-        self.extras: dict[tuple[int, str], object] = {}  # (id(cell), receptor) -> extra ExpSyn
+        self.extras: dict[tuple[int, str], _Extra] = {}  # (id(cell), receptor) -> its extra ExpSyn
 
     def configure(self) -> None:
         """Before the run: exact HH rates; the handler that sets initial values after INITIAL."""
-        if hasattr(self.h, "usetable_hh_traub"):
-            self.h.usetable_hh_traub = 0
+        self.h.usetable_hh_traub = 0  # pyNN.neuron loads hh_traub.mod with its other mechanisms
         self.handler = self.h.FInitializeHandler(1, self._apply)
 
     def split_initial(self, cells, target: str, initial: dict) -> dict:

@@ -155,7 +155,7 @@ class NeuronSession(Session):
         # (what ParallelContext.gid_connect resolves to on one process): 0.11 s per 100k synapses against
         # 0.30 s through gid_connect (measured). Point-process sources (ResetRefrac, AdExpIF, Izhikevich,
         # VecStim) emit events, so the threshold is not used; HH cells' v crosses -20 mV (neuron_cells).
-        if any(nc.is_hh(c) for c in sources[:1]):
+        if sources and nc.is_hh(sources[0]):  # a population is one cell type
             for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
                 keep(nc.spike_netcon(h, sources[i], targets[j], d, w))
             return
