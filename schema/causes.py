@@ -104,6 +104,20 @@ _NEURON_SOURCES = Cause("the drawn stamps are replayed as NetCon events, delays 
                         "every arrival is on its step", "none: identical stamps", PYNN,
                         "Delays are shortened by 1e-6 dt")
 
+_NEURON_NONLINEAR_SECTION = "pynn:neuron: nonlinear models"
+_NEURON_COND = Cause("NEURON's Crank-Nicolson integration (second order) of PyNN's conductance cells, ExpSyn's "
+                     "step-held conductance corrected through the weights", "identical spike steps on the "
+                     "conformance cases, v within 1.7e-7 V of the reference after a conductance PSP",
+                     _NEURON_NONLINEAR_SECTION, "identical spike steps on every conformance case")
+_NEURON_ADEX = Cause("NEURON's Crank-Nicolson integration of PyNN's AdExpIF", "identical steps under currents "
+                     "and input spikes, a drift of 2 steps by the 8th spike at 1 nA", _NEURON_NONLINEAR_SECTION,
+                     "at 1 nA a drift of 2 steps")
+_NEURON_IZH = Cause("NEURON's Crank-Nicolson integration of PyNN's Izhikevich mechanism (u staggered half a "
+                    "step)", "interspike intervals 0.3-1.4 % long at dt 0.1 ms", _NEURON_NONLINEAR_SECTION,
+                    "interspike intervals 0.3-1.4 % long")
+_NEURON_HH = Cause("NEURON's Crank-Nicolson integration of PyNN's hh_traub with exact rates, -20 mV crossing",
+                   "interspike intervals 0.5-0.8 % long at dt 0.1 ms", _NEURON_NONLINEAR_SECTION, "intervals 0.5-0.8 % long")
+
 _NIR_TORCH = Cause("forward Euler at dt in float32 through the framework's NIR import (current first, reset "
                    "to v_rest, threshold v > v_thresh)", "first order: spike times drift by O(dt); 98.8 % of the "
                    "spikes of specs/nir_lif.yaml within 1 ms, the first leaving the reference's step at 31 ms",
@@ -129,6 +143,9 @@ CAUSES: dict[tuple[str, str], Cause] = {
     **{("pynn:brian2", m): _PYNN_BRIAN2_SOURCES for m in SOURCES},
     ("pynn:neuron", "lif_curr_exp"): _NEURON_EXP, ("pynn:neuron", "lif_curr_alpha"): _NEURON_ALPHA,
     **{("pynn:neuron", m): _NEURON_SOURCES for m in SOURCES},
+    ("pynn:neuron", "lif_cond_exp"): _NEURON_COND, ("pynn:neuron", "lif_cond_alpha"): _NEURON_COND,
+    ("pynn:neuron", "adex_cond_exp"): _NEURON_ADEX, ("pynn:neuron", "adex_cond_alpha"): _NEURON_ADEX,
+    ("pynn:neuron", "izhikevich"): _NEURON_IZH, ("pynn:neuron", "hh_cond_exp"): _NEURON_HH,
 }
 
 

@@ -414,6 +414,12 @@ def test_simulator_variants_of_the_tables():
     # terms are 6e-5 relative here, hence rel=2e-4)
     assert plain == pytest.approx(1.0) and scaled == pytest.approx(1 - dt / (2 * 0.005), rel=2e-4)
     assert tr.TRANSLATIONS["pynn:neuron"]["lif_curr_alpha"] is tr.TABLES["lif_curr_alpha"]
+    # NEURON's ExpSyn conductance: the step mean (tau/h)(1 - exp(-h/tau)) = 1 - h/(2 tau) + h^2/(6 tau^2)
+    cond = {**params, "e_rev_exc": np.array([0.0]), "e_rev_inh": np.array([-0.08])}
+    g = tr.TRANSLATIONS["pynn:neuron"]["lif_cond_exp"].weight_values("exc", np.array([1e-9]), one, cond, dt)[0]
+    h = dt / 0.005
+    assert g == pytest.approx(1e-3 * (1 - h / 2 + h ** 2 / 6), rel=1e-6)  # uS; the h^3/24 term is 3e-7
+    assert tr.TRANSLATIONS["pynn:neuron"]["lif_cond_alpha"] is tr.TABLES["lif_cond_alpha"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -472,9 +478,9 @@ projections:
 def test_check_lists_unsupported_features_with_spec_paths(make_spec):
     spec = make_spec(UNSUPPORTED)
     paths = {name: {p.path for p in ADAPTERS[name]().check(spec)} for name in BACKENDS}
-    cond = ("populations", "cond", "model", "type")  # pynn:nest runs the conductance models
-    for name in BACKENDS:
-        assert (cond in paths[name]) == (name != "pynn:nest"), name
+    common = {("populations", "cond", "model", "type")}
+    for name in BACKENDS:  # refused exactly where the backend does not run lif_cond_exp (pynn:neuron does)
+        assert (common <= paths[name]) == ("lif_cond_exp" not in ADAPTERS[name].capabilities.models), name
     # the additive all-to-all rule onto a current cell runs on pynn:nest (stdp_synapse) and pynn:neuron
     # (StdwaSA), not on pynn:brian2
     plastic = ("projections", "plastic", "synapse", "plasticity")

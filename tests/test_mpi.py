@@ -50,7 +50,12 @@ def _spike_table(results):
 
 
 @pytest.mark.parametrize("name", ["cuba_parallel.yaml", "conformance/recurrent_network.yaml",
-                                  "conformance/exp_psc_trace.yaml", "stimuli_tour.yaml"])
+                                  "conformance/exp_psc_trace.yaml", "stimuli_tour.yaml",
+                                  # conductance, HH (its -20 mV threshold registered on the owning rank)
+                                  # and Izhikevich cells (synapses onto the Izhikevich point process)
+                                  "conformance/lif_cond_exp_recurrent.yaml",
+                                  "conformance/hh_cond_exp_recurrent.yaml",
+                                  "conformance/izhikevich_recurrent.yaml"])
 def test_two_ranks_give_the_single_process_spikes_and_traces(name, tmp_path):
     one, two = _neuron(SPECS / name, tmp_path / "one"), _neuron(SPECS / name, tmp_path / "two", ranks=2)
     assert two.manifest["parallel"] == {"mpi_ranks": 2}

@@ -15,7 +15,8 @@ from ..base import Capabilities
 SOURCES = frozenset({"poisson", "inhomogeneous_poisson", "spike_array"})
 CURRENT_LIF = frozenset({"lif_curr_exp", "lif_curr_alpha"})
 
-#: model types that are in the translation tables but that no pynn backend runs through snnrun yet
+#: model types that are in the translation tables but that pynn:nest and pynn:brian2 do not run through
+#: snnrun yet (pynn:neuron runs them: neuron_cells.py, semantics.md "pynn:neuron: nonlinear models")
 _NOT_YET = {
     m: "runs on PyNN, but snnrun's pynn adapter does not drive it yet: the reference engine has no oracle "
        "for it, so its mapping (initial values, weight signs, recordables) is not validated"
@@ -80,7 +81,9 @@ _NEURON_PLASTICITY_REASONS = {
                                        "Tsodyks-Markram cannot act on one synapse",
 }
 
-_NEURON_MODELS = CURRENT_LIF | SOURCES
+#: pyNN.neuron's nonlinear cell types, brought to semantics.md by neuron_cells.py
+NONLINEAR = frozenset(_NOT_YET)
+_NEURON_MODELS = CURRENT_LIF | NONLINEAR | SOURCES
 NEURON = Capabilities(
     models=frozenset(_NEURON_MODELS),
     stimuli=frozenset(cat.STIMULI),
@@ -88,7 +91,6 @@ NEURON = Capabilities(
     plasticity=_NEURON_PLASTICITY,
     record_weights=True,
     reasons=MappingProxyType({
-        **_COMMON_REASONS,
         **_NEURON_PLASTICITY_REASONS,
         "lif_curr_delta": "pyNN.neuron 0.13 has no IF_curr_delta (PyNN declares it ModelNotAvailable)",
         "initial:i_syn": "synaptic currents always start at 0: NEURON's ExpISyn/AlphaISyn set them to 0 "

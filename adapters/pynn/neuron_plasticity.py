@@ -33,6 +33,7 @@ import numpy as np
 
 from ..base import WeightTrace
 from ..weights import recorded_entries, weight_trace
+from .neuron_cells import spike_netcon
 
 #: weight_dependence -> PyNN's NMODL weight adjuster
 STDP_MECHANISMS = {"additive": "StdwaSA", "multiplicative": "StdwaSoft"}
@@ -56,7 +57,7 @@ class NeuronPlasticity:
         self.samples: dict[int, dict[str, np.ndarray]] = {}  # step -> projection -> weights (SI)
 
     def connect(self, proj, sources, targets, post_cells, delays_ms, eps_ms) -> None:
-        """``sources``/``targets``: the pre cells' event sources and the post cells' synapses, by neuron;
+        """``sources``/``targets``: the pre cells (PyNN cell objects) and the post cells' synapses, by neuron;
         ``post_cells``: the post cells' PyNN cell objects; ``delays_ms``: the PSP NetCons' delays."""
         h, s = self.h, self.s
         weights = s.pynn_weights(proj)
@@ -64,7 +65,7 @@ class NeuronPlasticity:
         rule, tm = proj.plasticity, proj.short_term
         netcons = []
         for k, (i, j, w, d) in enumerate(zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays_ms)):
-            nc = h.NetCon(sources[i], targets[j], 0.0, d, w)
+            nc = spike_netcon(h, sources[i], targets[j], d, w)
             cell = post_cells[j]
             if rule is not None:
                 wa = getattr(h, STDP_MECHANISMS[rule.weight_dependence])(cell.source_section(0.5))
@@ -73,17 +74,16 @@ class NeuronPlasticity:
                 wa.wmax, wa.wmin = rule.w_max * scale[k], rule.w_min * scale[k]
                 wa.allow_update_on_post = 1
                 wa.on = 1
-                pre2wa = h.NetCon(sources[i], wa, 0.0, d - eps_ms, 1.0)
+                pre2wa = spike_netcon(h, sources[i], wa, d - eps_ms, 1.0)
                 # the post spike reaches the adjuster 2 f d after its stamp (shifted frame), eps later
-                post2wa = h.NetCon(cell.source, wa, sec=cell.source_section)
-                post2wa.delay = 2 * rule.dendritic_delay_fraction * (proj.delay_steps[k] * s.dt_ms) + eps_ms
-                post2wa.weight[0] = -1.0
+                post2wa = spike_netcon(h, cell, wa, 2 * rule.dendritic_delay_fraction
+                                       * (proj.delay_steps[k] * s.dt_ms) + eps_ms, -1.0)
                 self.keep.extend([pre2wa, post2wa])
             else:
                 wa = getattr(h, TM_MECHANISM)(cell.source_section(0.5))
                 wa.tau_rec, wa.tau_facil, wa.U, wa.u0 = tm.tau_rec * 1e3, tm.tau_facil * 1e3, tm.u, 0.0
                 wa.tau_syn = TM_TAU_SYN_MS
-                pre2wa = h.NetCon(sources[i], wa, 0.0, d - eps_ms, w)  # carries the base weight w
+                pre2wa = spike_netcon(h, sources[i], wa, d - eps_ms, w)  # carries the base weight w
                 self.keep.append(pre2wa)
             h.setpointer(nc._ref_weight[0], "wsyn", wa)
             self.keep.append(wa)

@@ -9,6 +9,10 @@
 - Spike sources are PyNN SpikeSourceArrays (VecStim): a stamp at t is delivered at t + delay.
 - Stimuli are PyNN StepCurrentSources (IClamp amplitudes played at the grid times): a change at step s
   acts from step s on, as in the reference engine (measured; no shift needed).
+- The nonlinear cell types (IF_cond_*, EIF_cond_*_isfa_ista, Izhikevich, HH_cond_exp) get what
+  neuron_cells.py adds: initial values after the mechanisms' INITIAL blocks, exact HH rates, the HH
+  threshold at -20 mV, and Izhikevich synapses onto its point process. ExpSyn conductances carry a weight
+  factor (translation.neuron_conductance_factor), divided out of recorded conductances.
 - Plastic projections get one PyNN weight adjuster per synapse, and their weights are read at stops of
   the run (neuron_plasticity.py).
 - Synaptic currents are recorded natively from the ExpISyn/AlphaISyn point processes (PyNN 0.13 lists
@@ -30,6 +34,7 @@ import tempfile
 
 import numpy as np
 
+from . import neuron_cells as nc
 from . import translation as tr
 from .neuron_plasticity import NeuronPlasticity, is_plastic
 from .session import Session
@@ -89,6 +94,22 @@ class NeuronSession(Session):
         self.vectors: list = []
         self.drive: dict[tuple[str, str], np.ndarray] = {}
         self.plastic = NeuronPlasticity(self)
+        self.nrn_cells = nc.NeuronCells(h, pc, self.dt_ms)
+        self.nrn_cells.configure()
+
+    def create_population(self, pop):
+        cells = super().create_population(pop)
+        self.nrn_cells.register_thresholds(cells)
+        return cells
+
+    def initialize(self, cells, initial: dict) -> None:
+        # what the mechanisms' INITIAL blocks would overwrite is set after them (neuron_cells.py)
+        for receptor in ("exc", "inh"):  # a conductance carries its weight factor (translation.py)
+            if f"gsyn_{receptor}" in initial:
+                initial[f"gsyn_{receptor}"] = initial[f"gsyn_{receptor}"] * self.drive_factor(cells.label, receptor)
+        rest = self.nrn_cells.split_initial(cells, cells.celltype.__class__.__name__, initial)
+        if rest:
+            cells.initialize(**rest)
 
     def drive_factor(self, name: str, receptor: str) -> np.ndarray:
         """Per neuron of a population, the factor its table's weight rule multiplies PyNN weights onto
@@ -103,7 +124,6 @@ class NeuronSession(Session):
         return self.drive[key]
 
     def connect(self, proj) -> None:
-        attr = "esyn" if proj.receptor == "exc" else "isyn"
         weights = self.pynn_weights(proj)
         # NEURON delivers an event at the first step boundary t_k with t_event <= t_k, comparing with its
         # accumulated t (k additions of dt): an arrival meant for t_k but rounded a few ulps above it
@@ -121,22 +141,27 @@ class NeuronSession(Session):
             # stay on the same step (measured); the event then comes just after that step's sample
             # instead of just before it (semantics.md, "pynn", "Threads and MPI processes")
             one_step = np.where(proj.delay_steps == 1, 2 * DELAY_EPSILON * self.dt_ms, 0.0)
-            self._connect_across_ranks(proj, attr, weights, delays + one_step)
+            self._connect_across_ranks(proj, weights, delays + one_step)
             return
         delays = delays.tolist()
-        sources = [c._cell.source for c in self.cells[proj.pre_population].all_cells]
-        targets = [getattr(c._cell, attr) for c in self.cells[proj.post_population].all_cells]
+        sources = [c._cell for c in self.cells[proj.pre_population].all_cells]
+        targets = [nc.synapse_target(c._cell, proj.receptor) for c in self.cells[proj.post_population].all_cells]
         if is_plastic(proj):  # a weight adjuster per synapse (neuron_plasticity.py)
             cells = [c._cell for c in self.cells[proj.post_population].all_cells]
             self.plastic.connect(proj, sources, targets, cells, delays, DELAY_EPSILON * self.dt_ms)
             return
-        netcon, keep = self.h.NetCon, self.netcons.append
-        # NetCon(source, target, threshold, delay ms, weight nA) straight from the cells' spike sources
+        h, keep = self.h, self.netcons.append
+        # NetCon(source, target, threshold, delay ms, weight) straight from the cells' spike sources
         # (what ParallelContext.gid_connect resolves to on one process): 0.11 s per 100k synapses against
-        # 0.30 s through gid_connect (measured). The sources are point processes that emit events
-        # (ResetRefrac, VecStim), so the threshold argument is not used.
+        # 0.30 s through gid_connect (measured). Point-process sources (ResetRefrac, AdExpIF, Izhikevich,
+        # VecStim) emit events, so the threshold is not used; HH cells' v crosses -20 mV (neuron_cells).
+        if sources and nc.is_hh(sources[0]):  # a population is one cell type
+            for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
+                keep(nc.spike_netcon(h, sources[i], targets[j], d, w))
+            return
+        netcon, events = h.NetCon, [c.source for c in sources]
         for i, j, w, d in zip(proj.pre.tolist(), proj.post.tolist(), weights.tolist(), delays):
-            keep(netcon(sources[i], targets[j], 0.0, d, w))  # an unreferenced NetCon is deleted
+            keep(netcon(events[i], targets[j], 0.0, d, w))  # an unreferenced NetCon is deleted
 
     def stops(self) -> set[int]:
         # plastic weights are read where the run stands: stop at every sample step (and the end)
@@ -148,20 +173,20 @@ class NeuronSession(Session):
     def collect_weights(self):
         return self.plastic.weights()
 
-    def _connect_across_ranks(self, proj, attr: str, weights: np.ndarray, delays: np.ndarray) -> None:
+    def _connect_across_ranks(self, proj, weights: np.ndarray, delays: np.ndarray) -> None:
         """MPI: the synapses onto this rank's cells, each from its pre cell's gid (PyNN numbers a
         population's cells first_id, first_id + 1, ...; a spike from another rank arrives through
         NEURON's spike exchange, at the same time as a local one)."""
         post = self.cells[proj.post_population]
         mine = np.flatnonzero(post._mask_local[proj.post])
-        targets = {int(j): getattr(post[int(j)]._cell, attr) for j in np.unique(proj.post[mine])}
+        targets = {int(j): nc.synapse_target(post[int(j)]._cell, proj.receptor) for j in np.unique(proj.post[mine])}
         first_pre = int(self.cells[proj.pre_population].first_id)
         gid_connect, keep = self.sim.simulator.state.parallel_context.gid_connect, self.netcons.append
         for i, j, w, d in zip((proj.pre[mine] + first_pre).tolist(), proj.post[mine].tolist(),
                               weights[mine].tolist(), delays[mine].tolist()):
-            nc = gid_connect(i, targets[j])
-            nc.delay, nc.weight[0] = d, w
-            keep(nc)
+            con = gid_connect(i, targets[j])  # the threshold is the source gid's (pc.threshold)
+            con.delay, con.weight[0] = d, w
+            keep(con)
 
     # -- recording ---------------------------------------------------------------------------------
     def setup_recording(self) -> None:
@@ -193,50 +218,59 @@ class NeuronSession(Session):
     def record_state(self, name, variable, neurons, every):
         if variable == "v" and self.ranks == 1:
             return super().record_state(name, variable, neurons, every)
-        attr = "esyn" if variable.endswith("exc") else "isyn"
         cells = self.cells[name]
         vectors = {}
         for j in neurons.tolist():
             if not cells._mask_local[j]:
                 continue  # another rank's cell: that rank records it
             cell = cells[int(j)]._cell
-            vec = self.h.Vector()
-            if variable == "v" and every == 1:  # under MPI: what PyNN's recorder records, as it samples
-                vec.record(cell.source_section(0.5)._ref_v)
-            elif variable == "v":
-                vec.record(cell.source_section(0.5)._ref_v, every * self.dt_ms)
-            else:
-                vec.record(getattr(cell, attr)._ref_i, every * self.dt_ms)
-            vectors[j] = vec
-        self.vectors.extend(vectors.values())
-        factor = 1.0 if variable == "v" else self.drive_factor(name, variable[-3:])[neurons]
+            refs = [(nc.state_ref(cell, variable), 1.0)] + self.nrn_cells.extra_refs(cell, variable)
+            vecs = []
+            for ref, scale in refs:
+                vec = self.h.Vector()
+                if variable == "v" and every == 1:  # under MPI: what PyNN's recorder records, as it samples
+                    vec.record(ref)
+                else:
+                    vec.record(ref, every * self.dt_ms)
+                vecs.append((vec, scale))
+            vectors[j] = vecs
+        self.vectors.extend(v for vecs in vectors.values() for v, _ in vecs)
+        synaptic = variable.startswith(("i_syn", "g_"))
+        factor = self.drive_factor(name, variable[-3:])[neurons] if synaptic else 1.0
         return ("vectors", vectors, factor)
 
     def read_state(self, name, variable, neurons, handle):
         if not isinstance(handle, tuple):
             values = super().read_state(name, variable, neurons, handle)
-            self._reset_at_spikes(name, neurons, values)
+            self._reset_at_spikes(name, neurons, values, variable)
             return values
         # Vector.record(ref, interval) samples at t = 0, interval, ...; i is NEURON's outward current
         _, vectors, factor = handle
-        columns = {j: np.asarray(v.as_numpy(), float).copy() for j, v in vectors.items()}
+        columns = {j: sum(np.asarray(v.as_numpy(), float) * scale for v, scale in vecs)
+                   for j, vecs in vectors.items()}
         if self.ranks > 1:
             parts = self.sim.simulator.state.parallel_context.py_gather(columns, 0) or [
                 {int(j): np.zeros(self.n_steps + 1) for j in neurons}]  # ranks above 0: results unused
             columns = {j: col for part in parts for j, col in part.items()}
         length = min(col.size for col in columns.values())
         values = np.column_stack([columns[int(j)][:length] for j in neurons])
-        if variable == "v":
-            self._reset_at_spikes(name, neurons, values)
+        if variable in ("v", "w", "u"):
+            self._reset_at_spikes(name, neurons, values, variable)
             return values
-        return -values / factor
+        if variable.startswith("i_syn"):
+            return -values / factor
+        return values / factor
 
-    def _reset_at_spikes(self, name: str, neurons: np.ndarray, values: np.ndarray) -> None:
-        """NEURON records v before the threshold event of the same time resets it; snnrun's sample at a
-        spike's stamp is after the reset (semantics.md), so those samples become v_reset (mV)."""
+    def _reset_at_spikes(self, name: str, neurons: np.ndarray, values: np.ndarray, variable: str) -> None:
+        """NEURON records a sample before the threshold event of the same time resets the cell; snnrun's
+        sample at a spike's stamp is after the reset (semantics.md), so at those samples v becomes its
+        reset value (mV), and AdEx's w gains b (nA), Izhikevich's u gains d."""
+        jump = nc.SPIKE_UPDATE.get((self.inst.populations[name].type, variable))
+        if jump is None:
+            return  # HH has no reset
         every_ms = None
         for rec, nrn, every, base, handle in self.probes:
-            if rec.population == name and rec.variable == "v":
+            if rec.population == name and rec.variable == variable:
                 every_ms = base * self.dt_ms
         ids, times = self.read_spikes(name)
         if ids.size == 0 or every_ms is None:
@@ -244,7 +278,18 @@ class NeuronSession(Session):
         rows = np.rint(times * 1e3 / every_ms)
         on_grid = np.abs(rows * every_ms - times * 1e3) < 1e-6 * self.dt_ms
         col_of = {int(n): j for j, n in enumerate(neurons)}
-        v_reset = np.broadcast_to(self.inst.populations[name].params["v_reset"], self.inst.populations[name].size)
+        pop = self.inst.populations[name]
+        param, add = jump
+        value = np.broadcast_to(pop.params[param], pop.size) * nc.PYNN_SCALE.get(param, 1e3)  # SI -> PyNN
         for row, n in zip(rows[on_grid].astype(np.int64), ids[on_grid]):
             if int(n) in col_of and row < values.shape[0]:
-                values[row, col_of[int(n)]] = v_reset[n] * 1e3
+                j = col_of[int(n)]
+                if not add:
+                    values[row, j] = value[n]
+                else:
+                    # the threshold event at the sample's own time comes before or after the sample
+                    # (both measured on AdEx's w): a change since the last sample nearer the jump than
+                    # 0 (either sign of b or d) means it is in already
+                    change = values[row, j] - values[row - 1, j] if row > 0 else 0.0
+                    if abs(change - value[n]) >= abs(change):
+                        values[row, j] += value[n]
