@@ -5,7 +5,8 @@ and NEST's first import), then --repeats timed runs, interleaved (A B C A B C ..
 time.perf_counter() around Popen .. os.wait4(); peak RSS is the child's ru_maxrss from wait4 (on Linux
 the largest of the child and of any descendant it waited for, not a sum). MPI launcher variables
 (PMIX_*, PMI_*, OMPI_*) are stripped from the child environment, since NEST can exit with 127 when it
-sees them, and so is PYTHONDONTWRITEBYTECODE (the warm-up run writes bytecode caches, as any install has). A command prints ``spikes=<N> rate_hz=<rate>``, or is an ``snnrun`` run whose manifest has
+sees them, and so is PYTHONDONTWRITEBYTECODE (the warm-up run writes bytecode caches, as any install
+has them). A command prints ``spikes=<N> rate_hz=<rate>``, or is an ``snnrun`` run whose manifest has
 the counts.
 """
 from __future__ import annotations
