@@ -106,17 +106,19 @@ def _threshold_reset_by_definition(k, x, ref_until, ref_steps, x_reset, x_thresh
     """Phases 3 and 4 (schema/semantics.md) neuron by neuron: the oracle of the vectorised forms."""
     spikes = []
     for i in range(x.size):
+        reset = x_reset[i] if np.ndim(x_reset) else x_reset
         if ref_until[i] > k:
-            x[i] = x_reset
+            x[i] = reset
         if x[i] >= x_thresh:
-            x[i] = x_reset
+            x[i] = reset
             ref_until[i] = k + 1 + ref_steps
             spikes.append(i)
     return np.array(spikes, np.int64)
 
 
+@pytest.mark.parametrize("per_neuron_reset", [False, True])
 @pytest.mark.parametrize("ref_steps", [0, 1, 7])
-def test_threshold_reset_holds_exactly_the_neurons_the_definition_holds(ref_steps):
+def test_threshold_reset_holds_exactly_the_neurons_the_definition_holds(ref_steps, per_neuron_reset):
     """ThresholdReset keeps the refractory neurons as a list instead of comparing every ref_until: over
     300 steps of random drive (many spikes, neurons spiking again right after release) it must give the
     definition's spikes, states and ref_until exactly, also when the steps jump (a rebuild)."""
@@ -125,13 +127,14 @@ def test_threshold_reset_holds_exactly_the_neurons_the_definition_holds(ref_step
     x, x_def = np.zeros(n), np.zeros(n)
     until, until_def = np.zeros(n, np.int64), np.zeros(n, np.int64)
     reset = spiking.ThresholdReset(until, ref_steps)
+    x_reset = np.linspace(-0.6, -0.4, n) if per_neuron_reset else -0.5
     steps = list(range(200)) + list(range(230, 260)) + list(range(100, 170))  # two jumps
     for k in steps:
         drive = rng.uniform(-0.2, 0.5, n)
         x += drive
         x_def += drive
-        got = reset(k, x, -0.5, 1.0)
-        want = _threshold_reset_by_definition(k, x_def, until_def, ref_steps, -0.5, 1.0)
+        got = reset(k, x, x_reset, 1.0)
+        want = _threshold_reset_by_definition(k, x_def, until_def, ref_steps, x_reset, 1.0)
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(x, x_def)
         np.testing.assert_array_equal(until, until_def)

@@ -236,7 +236,7 @@ class Engine:
                         plastic.post_spikes(gname, k, spikes)
                     group_routes = routes[gname]
                     if len(group_routes) > 1 and gname in sorted_cuts:
-                        cuts = np.searchsorted(spikes, sorted_cuts[gname]).tolist()
+                        cuts = spikes.searchsorted(sorted_cuts[gname]).tolist()
                         for i, (offset, _size, _pop, outs) in enumerate(group_routes):
                             if outs and cuts[i + 1] > cuts[i]:
                                 local = spikes[cuts[i]:cuts[i + 1]] - offset

@@ -69,11 +69,12 @@ class ThresholdReset:
             while recent and recent[0][0] < k - self.ref_steps:
                 drop += recent.popleft()[1]
             held = held[drop:]
+        per_neuron = isinstance(x_reset, np.ndarray) and x_reset.ndim > 0  # (np.isscalar costs more)
         if held.size:
-            x[held] = x_reset if np.isscalar(x_reset) else x_reset[held]
+            x[held] = x_reset[held] if per_neuron else x_reset
         spikes = np.greater_equal(x, x_thresh, out=self._above).nonzero()[0]
         if spikes.size:
-            x[spikes] = x_reset if np.isscalar(x_reset) else x_reset[spikes]
+            x[spikes] = x_reset[spikes] if per_neuron else x_reset
             self.ref_until[spikes] = k + 1 + self.ref_steps
             if self.ref_steps > 0:
                 held = np.concatenate((held, spikes))
