@@ -6,7 +6,7 @@ It only ever answers "valid" when the document is valid (Draft 2020-12 semantics
 ``jsonschema.Draft202012Validator`` applies them); every other answer means "ask jsonschema", which then
 finds and words the errors (:mod:`.validate`). So it declines, answering False, for a schema keyword it
 does not implement, a ``$ref`` outside ``#/$defs/``, a value of a type JSON has not (the YAML loader gives
-none, but a caller might) and a ``uniqueItems`` list it cannot compare by hashing. tests/test_schema.py
+none, but a caller might) and a ``uniqueItems`` list it cannot compare by hashing. tests/test_fast_check.py
 checks its verdicts against jsonschema's on every spec of the repository and on mutated ones.
 """
 
