@@ -184,12 +184,17 @@ class Adapter(ABC):
         """``simulation.options.<name>`` against the declaration's schema, one located Problem per error."""
         if self.declaration is None or self.name not in (spec.simulation.options or {}):
             return []
+        from ..schema.fast_check import is_valid
+
+        options = _plain(self.options(spec))
+        if is_valid(options, dict(self.declaration.options)):  # no jsonschema import for valid options
+            return []
         import jsonschema
 
         base = ("simulation", "options", self.name)
         validator = jsonschema.Draft202012Validator(dict(self.declaration.options))
         out = []
-        for error in sorted(validator.iter_errors(_plain(self.options(spec))), key=lambda e: list(e.absolute_path)):
+        for error in sorted(validator.iter_errors(options), key=lambda e: list(e.absolute_path)):
             out.append(spec.problem(base + tuple(error.absolute_path), f"{error.message} (options of backend {self.name})"))
         return out
 

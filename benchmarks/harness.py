@@ -5,7 +5,8 @@ and NEST's first import), then --repeats timed runs, interleaved (A B C A B C ..
 time.perf_counter() around Popen .. os.wait4(); peak RSS is the child's ru_maxrss from wait4 (on Linux
 the largest of the child and of any descendant it waited for, not a sum). MPI launcher variables
 (PMIX_*, PMI_*, OMPI_*) are stripped from the child environment, since NEST can exit with 127 when it
-sees them. A command prints ``spikes=<N> rate_hz=<rate>``, or is an ``snnrun`` run whose manifest has
+sees them, and so is PYTHONDONTWRITEBYTECODE (the warm-up run writes bytecode caches, as any install
+has them). A command prints ``spikes=<N> rate_hz=<rate>``, or is an ``snnrun`` run whose manifest has
 the counts.
 """
 from __future__ import annotations
@@ -34,6 +35,11 @@ RESULT_RE = re.compile(r"spikes=(\d+)\s+rate_hz=([0-9.eE+-]+)")
 def child_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(MPI_PREFIXES)}
     env["PYNEST_QUIET"] = "1"
+    # bytecode caches as on an ordinary install (pip compiles a wheel's modules, an editable install
+    # writes them on first import): with PYTHONDONTWRITEBYTECODE set, as in some sandboxes, every run of
+    # a source checkout would recompile its modules (about 0.15 s for snnrun) while the simulators' own
+    # installed modules have theirs; the warm-up run writes them
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

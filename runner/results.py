@@ -35,6 +35,7 @@ from typing import Mapping
 
 import numpy as np
 
+from . import arrow_columns as arrow
 from .adapters.base import RunOutput, Trace
 from .schema.errors import ResultsError, clip, one_line
 from .weight_tables import FINAL_WEIGHTS, WEIGHTS, read_weights, write_weights
@@ -80,29 +81,25 @@ def _json_default(value):
 
 def write_spikes(path: Path, spikes: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> None:
     """Spikes as one Parquet long table: population (dictionary-encoded), neuron (int64), time (s)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     names = list(spikes)
     codes = np.concatenate([np.full(spikes[n][0].size, i, np.int32) for i, n in enumerate(names)]) \
         if names else np.empty(0, np.int32)
-    population = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(names, pa.string()))
     neuron = np.concatenate([spikes[n][0] for n in names]) if names else np.empty(0, np.int64)
     times = np.concatenate([spikes[n][1] for n in names]) if names else np.empty(0)
-    table = pa.table({"population": population, "neuron": pa.array(neuron.astype(np.int64)),
-                      "time": pa.array(times.astype(np.float64))})
-    pq.write_table(table, path)
+    pq.write_table(arrow.table({"population": arrow.dictionary(codes, names),
+                                "neuron": arrow.numeric(neuron, np.int64),
+                                "time": arrow.numeric(times, np.float64)}), path)
 
 
 def write_trace(path: Path, trace: Trace, unit: str) -> None:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {"time": pa.array(trace.times.astype(np.float64))}
+    columns = {"time": arrow.numeric(trace.times, np.float64)}
     for j, neuron in enumerate(trace.neurons):
-        columns[str(int(neuron))] = pa.array(np.ascontiguousarray(trace.values[:, j], dtype=np.float64))
-    table = pa.table(columns).replace_schema_metadata({"unit": unit})
-    pq.write_table(table, path)
+        columns[str(int(neuron))] = arrow.numeric(trace.values[:, j], np.float64)
+    pq.write_table(arrow.table(columns, {"unit": unit}), path)
 
 
 def _weight_unit(spec, projection: str) -> str:
@@ -233,16 +230,17 @@ class RunWriter:
                                "neurons": np.asarray(st.neurons).tolist()} for name, st in stimuli.items()}
         if not stimuli:
             return
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         names = list(stimuli)
         rows = [np.full(stimuli[n].change_steps.size, i, np.int32) for i, n in enumerate(names)]
-        table = pa.table({
-            "stimulus": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(rows), pa.int32()), pa.array(names)),
-            "population": pa.array([stimuli[n].population for n in names for _ in range(stimuli[n].change_steps.size)]),
-            "time": pa.array(np.concatenate([stimuli[n].change_steps * self.spec.simulation.dt for n in names])),
-            "amplitude": pa.array(np.concatenate([np.asarray(stimuli[n].amplitudes, float) for n in names]))})
+        table = arrow.table({
+            "stimulus": arrow.dictionary(np.concatenate(rows), names),
+            "population": arrow.strings([stimuli[n].population for n in names
+                                         for _ in range(stimuli[n].change_steps.size)]),
+            "time": arrow.numeric(np.concatenate([stimuli[n].change_steps * self.spec.simulation.dt for n in names]),
+                                  np.float64),
+            "amplitude": arrow.numeric(np.concatenate([np.asarray(stimuli[n].amplitudes, float) for n in names]))})
         with self._writing():
             pq.write_table(table, self.partial / STIMULI)
 

@@ -25,8 +25,9 @@ COLUMNS = ["projection", "synapse", "pre", "post", "time", "weight"]
 
 def write_weights(path: Path, traces: Mapping, units: Mapping[str, str]) -> None:
     """``traces``: projection -> WeightTrace (adapters.base); ``units``: projection -> SI unit."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from . import arrow_columns as arrow
 
     names = list(traces)
     parts = {c: [] for c in COLUMNS}
@@ -43,11 +44,10 @@ def write_weights(path: Path, traces: Mapping, units: Mapping[str, str]) -> None
     empty = {"projection": np.int32, "synapse": np.int64, "pre": np.int64, "post": np.int64, "time": np.float64,
              "weight": np.float64}
     columns = {c: np.concatenate(parts[c]) if parts[c] else np.empty(0, empty[c]) for c in COLUMNS}
-    table = pa.table({
-        "projection": pa.DictionaryArray.from_arrays(pa.array(columns["projection"], pa.int32()),
-                                                     pa.array(names, pa.string())),
-        **{c: pa.array(columns[c]) for c in COLUMNS[1:]}})
-    pq.write_table(table.replace_schema_metadata({"units": json.dumps({n: units[n] for n in names})}), path)
+    table = arrow.table({"projection": arrow.dictionary(columns["projection"], names),
+                         **{c: arrow.numeric(columns[c]) for c in COLUMNS[1:]}},
+                        {"units": json.dumps({n: units[n] for n in names})})
+    pq.write_table(table, path)
 
 
 def read_weights(path: Path):

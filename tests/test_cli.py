@@ -299,3 +299,18 @@ def test_the_api_is_listed_and_the_install_hint_fits_a_checkout():
     assert "annotations" not in dir(package)
     # this test runs from a checkout (an editable install): the hint installs the checkout's extra
     assert declaration("brian2").install_hint() == f'pip install -e ".[brian2]" (in {ROOT})'
+
+
+def test_a_plain_reference_run_imports_neither_pandas_nor_jsonschema(tmp_path):
+    """A valid spec run on the reference engine writes its complete results without pandas (pyarrow's
+    array constructor would import it: runner/arrow_columns.py) and without jsonschema (schema/fast_check.py);
+    together about 0.3 s of a command-line run. The results are then read back with pandas, here."""
+    code = ("import sys; from snnrun.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('IMPORTED', sorted(m for m in ('pandas', 'jsonschema') if m in sys.modules), code)")
+    proc = subprocess.run([sys.executable, "-c", code, str(SPECS / "compare_small.yaml"), "--backend", "reference",
+                           "--out", str(tmp_path), "-q"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "IMPORTED [] 0" in proc.stdout, proc.stdout + proc.stderr
+    results = read_results(Path(proc.stdout.splitlines()[0].strip()))
+    assert list(results.spikes.columns) == ["population", "neuron", "time"] and len(results.spikes) > 0

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from snnrun.numerics import hh, integrators, kinetics
+from snnrun.numerics import delivery, hh, integrators, kinetics, spiking
 from snnrun.numerics.schedules import stimulus_schedule
 
 
@@ -100,3 +100,69 @@ def test_stimulus_schedule_reproduces_the_amplitudes():
     np.testing.assert_array_equal(seen[8], [0.0, 2.0, 2.0])
     assert list(events) == [0, 5, 8]  # the second stimulus' step 6 keeps its amplitude: no change
     assert math.isclose(seen[19][1], 2.0)
+
+
+def _threshold_reset_by_definition(k, x, ref_until, ref_steps, x_reset, x_thresh):
+    """Phases 3 and 4 (schema/semantics.md) neuron by neuron: the oracle of the vectorised forms."""
+    spikes = []
+    for i in range(x.size):
+        reset = x_reset[i] if np.ndim(x_reset) else x_reset
+        if ref_until[i] > k:
+            x[i] = reset
+        if x[i] >= x_thresh:
+            x[i] = reset
+            ref_until[i] = k + 1 + ref_steps
+            spikes.append(i)
+    return np.array(spikes, np.int64)
+
+
+@pytest.mark.parametrize("per_neuron_reset", [False, True])
+@pytest.mark.parametrize("ref_steps", [0, 1, 7])
+def test_threshold_reset_holds_exactly_the_neurons_the_definition_holds(ref_steps, per_neuron_reset):
+    """ThresholdReset keeps the refractory neurons as a list instead of comparing every ref_until: over
+    300 steps of random drive (many spikes, neurons spiking again right after release) it must give the
+    definition's spikes, states and ref_until exactly, also when the steps jump (a rebuild)."""
+    rng = np.random.default_rng(ref_steps)
+    n = 50
+    x, x_def = np.zeros(n), np.zeros(n)
+    until, until_def = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    reset = spiking.ThresholdReset(until, ref_steps)
+    x_reset = np.linspace(-0.6, -0.4, n) if per_neuron_reset else -0.5
+    steps = list(range(200)) + list(range(230, 260)) + list(range(100, 170))  # two jumps
+    for k in steps:
+        drive = rng.uniform(-0.2, 0.5, n)
+        x += drive
+        x_def += drive
+        got = reset(k, x, x_reset, 1.0)
+        want = _threshold_reset_by_definition(k, x_def, until_def, ref_steps, x_reset, 1.0)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(x, x_def)
+        np.testing.assert_array_equal(until, until_def)
+    assert until.max() > 0
+
+
+def _deliver_by_definition(k, spikes, pre, target, weight, delay, ring_len, row_len, ring):
+    """Every synapse of every spiking pre neuron, in spike order and then synapse (pre-sorted) order."""
+    order = np.argsort(pre, kind="stable")
+    for s in spikes:
+        for j in order[pre[order] == s]:
+            ring[((k + delay[j]) % ring_len) * row_len + target[j]] += weight[j]
+
+
+@pytest.mark.parametrize("uniform_delay", [True, False])
+def test_csr_delivery_adds_in_the_definitions_order(uniform_delay):
+    """CsrDelivery adds row by row for a few spikes and gathers all rows for many: both must add every
+    ring cell's inputs in the definition's order (bit-identical sums), repeated targets included."""
+    rng = np.random.default_rng(4)
+    n_pre, row_len, ring_len = 30, 20, 4
+    pre = rng.integers(0, n_pre, 600)
+    target = rng.integers(0, row_len, 600)  # many repeats within a row: the order of additions matters
+    weight = rng.standard_normal(600) * 10.0 ** rng.integers(-8, 8, 600)
+    delay = np.full(600, 2) if uniform_delay else rng.integers(1, ring_len, 600)
+    csr = delivery.CsrDelivery(n_pre, pre, target, weight, delay, ring_len, row_len)
+    for count in (1, 3, 8, 9, 25):
+        spikes = np.sort(rng.choice(n_pre, count, replace=False))
+        ring, ring_def = np.zeros(ring_len * row_len), np.zeros(ring_len * row_len)
+        csr.deliver(5, spikes, ring)
+        _deliver_by_definition(5, spikes, pre, target, weight, delay, ring_len, row_len, ring_def)
+        np.testing.assert_array_equal(ring, ring_def)

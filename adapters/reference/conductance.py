@@ -18,7 +18,7 @@ import numpy as np
 from ...numerics import adex as adex_math
 from ...numerics import lif_cond as lif_cond_math
 from ...numerics.propagators import scalar_if_uniform
-from ...numerics.spiking import clamp_threshold_reset, refractory_steps
+from ...numerics.spiking import ThresholdReset, refractory_steps
 from ...schema.values import value_bounds
 from .protocol import NeuronGroup, check_finite
 
@@ -78,6 +78,8 @@ class LifCondGroup(ConductanceGroup):
     """lif_cond_exp / lif_cond_alpha: the LIF membrane with conductance synapses (numerics.lif_cond);
     reset and refractoriness as for the current-based LIF (v held at v_reset)."""
 
+    sorted_spikes = True  # ThresholdReset returns them ascending (AdexGroup adds to w only)
+
     def __init__(self, params, initial, dt, integrator="standard", *, kinetics):
         super().__init__(params, initial, dt, integrator, kinetics=kinetics)
         self.coef = lif_cond_math.LifCondCoefficients.from_params(params)
@@ -85,6 +87,7 @@ class LifCondGroup(ConductanceGroup):
         self.v_reset, self.v_thresh = scalar_if_uniform(params["v_reset"]), scalar_if_uniform(params["v_thresh"])
         self.ref_steps = refractory_steps(params["tau_refrac"], dt)
         self.ref_until = np.zeros(self.n, np.int64)
+        self._threshold_reset = ThresholdReset(self.ref_until, self.ref_steps)
 
     def membrane_step(self, k, g_stages):
         lif_cond_math.lif_cond_step(self.v, g_stages, self.coef, self.current, self.h, self.integrator)
@@ -92,7 +95,7 @@ class LifCondGroup(ConductanceGroup):
     def fire(self, k: int) -> np.ndarray:
         # v is the only membrane variable: integrating a refractory neuron and putting it back at
         # v_reset is the same as holding it there
-        return clamp_threshold_reset(k, self.v, self.ref_until, self.ref_steps, self.v_reset, self.v_thresh)
+        return self._threshold_reset(k, self.v, self.v_reset, self.v_thresh)
 
     def read(self, name, neurons):
         return self.v[neurons] if name == "v" else super().read(name, neurons)

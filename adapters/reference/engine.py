@@ -198,9 +198,10 @@ class Engine:
         ring_flat = {name: ring.reshape(-1) for name, ring in rings.items()}
         spike_log: dict[str, list] = {name: [] for name in groups}
         source_log: dict[str, list] = {name: [] for name in self.sources}
-        group_items = [(name, group, self.steppers[name], getattr(self.steppers[name], "clears_input", False))
-                       for name, group in groups.items()]
-        # a compiled stepper's spikes are ascending: its populations' spikes are slices (one searchsorted)
+        # per group: its ring buffer's slots as views made once (indexing the ring every step costs time)
+        group_items = [(name, [rings[name][s] for s in range(self.ring_len)], self.steppers[name],
+                        getattr(self.steppers[name], "clears_input", False)) for name in groups]
+        # a stepper whose spikes are ascending: its populations' spikes are slices (one searchsorted)
         sorted_cuts = {name: np.array([m.offset for m in members.values() if m.group == name]
                                       + [groups[name].n], np.int64)
                        for name, stepper in self.steppers.items() if getattr(stepper, "sorted_spikes", False)}
@@ -221,8 +222,8 @@ class Engine:
             if plastic is not None:  # weight samples, then the plastic events due before this step's input
                 plastic.begin_step(k)
             slot = k % ring_len
-            for gname, group, stepper, clears_input in group_items:
-                inputs = rings[gname][slot]
+            for gname, slots, stepper, clears_input in group_items:
+                inputs = slots[slot]
                 try:
                     spikes = stepper.step(k, inputs)
                 except NumericalInstability as exc:
@@ -235,7 +236,7 @@ class Engine:
                         plastic.post_spikes(gname, k, spikes)
                     group_routes = routes[gname]
                     if len(group_routes) > 1 and gname in sorted_cuts:
-                        cuts = np.searchsorted(spikes, sorted_cuts[gname]).tolist()
+                        cuts = spikes.searchsorted(sorted_cuts[gname]).tolist()
                         for i, (offset, _size, _pop, outs) in enumerate(group_routes):
                             if outs and cuts[i + 1] > cuts[i]:
                                 local = spikes[cuts[i]:cuts[i + 1]] - offset

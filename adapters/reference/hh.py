@@ -16,6 +16,7 @@ from .conductance import ConductanceGroup
 
 
 class HHGroup(ConductanceGroup):
+    sorted_spikes = True  # upward_crossings returns them ascending (flatnonzero)
     time_unit = 1e3
     current_unit = hh_math.PA
     conductance_unit = hh_math.NS

@@ -20,6 +20,7 @@ CHECK_EVERY = 64
 
 
 class IzhikevichGroup(NeuronGroup):
+    sorted_spikes = True  # izhikevich_fire returns them ascending (flatnonzero)
     n_channels = 1
 
     def __init__(self, params, initial, dt, integrator="standard", *, kinetics=VoltageJumps):

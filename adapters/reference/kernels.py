@@ -36,9 +36,11 @@ def _numba_kernels():
 
 
 #: the work (neuron updates plus synaptic events, see :func:`work`) below which ``auto`` keeps numpy:
-#: a process pays about 0.3-0.6 s to import numba and load its cached kernels (measured on the 2-core
-#: machine type, loaded: 0.2 s import, 0.35 s first call), about what the kernels save on 1e8 updates
-#: (numpy costs about 10 ns per neuron update in CUBA's loop, the kernels about 3 ns)
+#: a process pays about 0.7 s to import numba and load its cached kernels (measured on the 2-core machine
+#: type under a load average of about 2.7; numba's first call imports scipy.linalg for its BLAS check,
+#: about 0.4 s of it, when scipy is installed), about what the kernels save on 1e8 units: on CUBA
+#: (4.3e7 units) the numpy loop took 0.52-0.56 s there and the compiled one 0.26 s, 6.5 ns per unit saved
+#: (break-even about 1.1e8)
 AUTO_MIN_WORK = 1e8
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...numerics import propagators as prop
-from ...numerics.spiking import clamp_threshold_reset, refractory_steps
+from ...numerics.spiking import ThresholdReset, refractory_steps
 from .protocol import NeuronGroup
 
 
 class LifCurrGroup(NeuronGroup):
     """The exact LIF membrane with synaptic ``kinetics`` (ExpCurrents, AlphaCurrents or VoltageJumps)."""
+
+    sorted_spikes = True  # ThresholdReset returns them ascending
 
     def __init__(self, params, initial, dt: float, integrator: str = "standard", *, kinetics):
         self.n = len(params["cm"])
@@ -35,6 +37,7 @@ class LifCurrGroup(NeuronGroup):
         self.i_offset = np.asarray(params["i_offset"], float)
         self.i_stim = np.zeros(self.n)
         self.ref_until = np.zeros(self.n, np.int64)  # first step at which the neuron integrates again
+        self._threshold_reset = ThresholdReset(self.ref_until, self.ref_steps)
         self.syn = kinetics(params, initial, dt, self.n)
         self.n_channels = self.syn.n_channels
         self._update_drive()
@@ -64,7 +67,7 @@ class LifCurrGroup(NeuronGroup):
         self.syn.receive(inputs, self.u)
 
     def fire(self, k: int) -> np.ndarray:
-        return clamp_threshold_reset(k, self.u, self.ref_until, self.ref_steps, self.u_reset, self.theta)
+        return self._threshold_reset(k, self.u, self.u_reset, self.theta)
 
     def inject(self, neurons: np.ndarray, deltas: np.ndarray) -> None:
         np.add.at(self.i_stim, neurons, deltas)

@@ -44,6 +44,9 @@ class NeuronGroup(ABC):
 
     #: rows of this group's ring buffer: one per receptor channel
     n_channels: int = 2
+    #: True when :meth:`step` returns its spiking neurons in ascending order (the engine then splits them
+    #: by population with one searchsorted instead of a mask per population)
+    sorted_spikes: bool = False
 
     @staticmethod
     def check_params(params) -> list[tuple[str, str]]:

@@ -72,20 +72,32 @@ class ExpCurrents:
         p21 = prop.exp_current_to_v(dt, params["tau_m"], self.tau, params["cm"])
         self.p21_uniform = np.all(p21 == p21[:, :1])
         self.p21 = p21[:, 0].copy() if self.p21_uniform else p21
+        # per receptor: its row of i_syn and its coefficients (floats when uniform), and scratch rows, so
+        # a step is a few numpy calls writing in place (each allocation and broadcast costs time at the
+        # group sizes where the per-call overhead dominates)
+        self._rows = (self.i_syn[0], self.i_syn[1])
+        self._p21 = tuple(float(c) for c in self.p21) if self.p21_uniform else (self.p21[0], self.p21[1])
+        self._p11 = (float(self.p11[0, 0]), float(self.p11[1, 0])) if self.p11.shape[1] == 1 else \
+            (self.p11[0], self.p11[1])
+        self._scratch = np.empty((2, n))
 
     @staticmethod
     def _column(arr: np.ndarray):
         return arr[:, :1].copy() if np.all(arr == arr[:, :1]) else arr
 
     def add_to_membrane(self, u: np.ndarray) -> None:
-        # einsum sums the receptors in order with one rounding per product and sum, as the compiled kernel
-        # does (numba_kernels.py); a matrix product would go through BLAS, whose fused multiply-adds depend
-        # on the CPU
-        u += np.einsum("c,cn->n", self.p21, self.i_syn) if self.p21_uniform else \
-            np.einsum("cn,cn->n", self.p21, self.i_syn)
+        # u + (p21_exc i_exc + p21_inh i_inh): the receptors summed in order with one rounding per product
+        # and sum, as the compiled kernel does (numba_kernels.py) and numpy's einsum over the receptors did;
+        # a matrix product would go through BLAS, whose fused multiply-adds depend on the CPU
+        a, b = self._scratch
+        np.multiply(self._rows[0], self._p21[0], out=a)
+        np.multiply(self._rows[1], self._p21[1], out=b)
+        np.add(a, b, out=a)
+        np.add(u, a, out=u)
 
     def advance(self) -> None:
-        self.i_syn *= self.p11
+        for row, p11 in zip(self._rows, self._p11):
+            np.multiply(row, p11, out=row)
 
     def current_sum(self) -> np.ndarray:
         return self.i_syn[0] + self.i_syn[1]
@@ -94,7 +106,7 @@ class ExpCurrents:
         self.i_syn -= (self.h / self.tau) * self.i_syn
 
     def receive(self, inputs: np.ndarray, u: np.ndarray) -> None:
-        self.i_syn += inputs
+        np.add(self.i_syn, inputs, out=self.i_syn)
 
     def weight_scale(self, receptor: str, post: np.ndarray):
         return CHANNEL[receptor], 1.0

@@ -9,6 +9,8 @@ arrays, shared by the reference engine and the adapters that reproduce it.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 
@@ -29,6 +31,56 @@ def clamp_threshold_reset(k: int, x: np.ndarray, ref_until: np.ndarray, ref_step
         x[spikes] = x_reset if np.isscalar(x_reset) else x_reset[spikes]
         ref_until[spikes] = k + 1 + (ref_steps if np.isscalar(ref_steps) else ref_steps[spikes])
     return spikes
+
+
+class ThresholdReset:
+    """:func:`clamp_threshold_reset` for the steps of a run (``k`` = 0, 1, 2, ...), with the same results and
+    the same ``ref_until``, in fewer passes over the group when the refractory period is uniform.
+
+    Instead of comparing every neuron's ``ref_until`` with k, the neurons still refractory are kept as an
+    index array, in the order they spiked (a neuron that spiked in step s is held in steps s + 1 ... s +
+    ref_steps), so clamping them is one indexed assignment; and the threshold test writes into a buffer.
+    Per-neuron refractory periods take :func:`clamp_threshold_reset` itself. When the steps do not come in
+    order, the held neurons are rebuilt from ``ref_until`` (which only this object may change meanwhile)."""
+
+    def __init__(self, ref_until: np.ndarray, ref_steps):
+        self.ref_until, self.ref_steps = ref_until, ref_steps
+        self.sparse = np.isscalar(ref_steps)
+        self._above = np.empty(ref_until.shape, bool)
+        self._next_k = None  # the step the held neurons below are right for
+
+    def _rebuild(self, k: int) -> None:
+        held = np.flatnonzero(self.ref_until > k)
+        held = held[np.argsort(self.ref_until[held], kind="stable")]
+        spiked_in = self.ref_until[held] - 1 - self.ref_steps  # the step each held neuron spiked in
+        steps, counts = np.unique(spiked_in, return_counts=True)
+        self._held = held
+        self._recent = deque(zip(steps.tolist(), counts.tolist()))  # (step, spikes), oldest first
+
+    def __call__(self, k: int, x: np.ndarray, x_reset, x_thresh) -> np.ndarray:
+        """Phases 3 and 4 of step k on ``x`` (in place); returns the spiking neurons (int64, ascending)."""
+        if not self.sparse:
+            return clamp_threshold_reset(k, x, self.ref_until, self.ref_steps, x_reset, x_thresh)
+        if k != self._next_k:
+            self._rebuild(k)
+        recent, held = self._recent, self._held
+        if recent and recent[0][0] < k - self.ref_steps:  # released from this step on
+            drop = 0
+            while recent and recent[0][0] < k - self.ref_steps:
+                drop += recent.popleft()[1]
+            held = held[drop:]
+        per_neuron = isinstance(x_reset, np.ndarray) and x_reset.ndim > 0  # (np.isscalar costs more)
+        if held.size:
+            x[held] = x_reset[held] if per_neuron else x_reset
+        spikes = np.greater_equal(x, x_thresh, out=self._above).nonzero()[0]
+        if spikes.size:
+            x[spikes] = x_reset[spikes] if per_neuron else x_reset
+            self.ref_until[spikes] = k + 1 + self.ref_steps
+            if self.ref_steps > 0:
+                held = np.concatenate((held, spikes))
+                recent.append((k, spikes.size))
+        self._held, self._next_k = held, k + 1
+        return spikes
 
 
 def izhikevich_fire(v: np.ndarray, u: np.ndarray, c, d, v_peak: float) -> np.ndarray:
