@@ -15,15 +15,10 @@ from ..base import Capabilities
 SOURCES = frozenset({"poisson", "inhomogeneous_poisson", "spike_array"})
 CURRENT_LIF = frozenset({"lif_curr_exp", "lif_curr_alpha"})
 
-#: model types that are in the translation tables but that pynn:nest and pynn:brian2 do not run through
-#: snnrun yet (pynn:neuron runs them: neuron_cells.py, semantics.md "pynn:neuron: nonlinear models")
-_NOT_YET = {
-    m: "runs on PyNN, but snnrun's pynn adapter does not drive it yet: the reference engine has no oracle "
-       "for it, so its mapping (initial values, weight signs, recordables) is not validated"
-    for m in ("lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich", "hh_cond_exp")
-}
-
-_COMMON_REASONS = dict(_NOT_YET)
+#: the conductance, AdEx, Izhikevich and HH models: pynn:nest and pynn:neuron run them (semantics.md,
+#: "pynn:nest: the nonlinear models", "pynn:neuron: nonlinear models"); pynn:brian2 refuses each (below)
+NONLINEAR = frozenset({"lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich",
+                       "hh_cond_exp"})
 
 #: pynn:nest runs STDP and Tsodyks-Markram through NEST's own synapse models (nest_plasticity.py)
 _NEST_PLASTICITY = frozenset({"stdp", "stdp:multiplicative", "tsodyks_markram"})
@@ -52,8 +47,6 @@ def _recordables(models) -> dict[str, frozenset[str]]:
 
 #: the six nonlinear models run on NEST's iaf_cond_exp, iaf_cond_alpha, aeif_cond_exp, aeif_cond_alpha,
 #: izhikevich and hh_cond_exp_traub (nest_session.py; integrators and spike rules in semantics.md)
-NONLINEAR = frozenset({"lif_cond_exp", "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha", "izhikevich",
-                       "hh_cond_exp"})
 _NEST_MODELS = CURRENT_LIF | {"lif_curr_delta"} | NONLINEAR | SOURCES
 NEST = Capabilities(
     models=frozenset(_NEST_MODELS),
@@ -82,7 +75,6 @@ _NEURON_PLASTICITY_REASONS = {
 }
 
 #: pyNN.neuron's nonlinear cell types, brought to semantics.md by neuron_cells.py
-NONLINEAR = frozenset(_NOT_YET)
 _NEURON_MODELS = CURRENT_LIF | NONLINEAR | SOURCES
 NEURON = Capabilities(
     models=frozenset(_NEURON_MODELS),
@@ -143,7 +135,6 @@ BRIAN2 = Capabilities(
     stimuli=frozenset(cat.STIMULI),
     recordables=_recordables(_BRIAN2_MODELS),
     reasons=MappingProxyType({
-        **_COMMON_REASONS,
         **_BRIAN2_NONLINEAR,
         **_BRIAN2_PLASTICITY_REASONS,
         "tau_refrac:heterogeneous": "pyNN.brian2 takes one refractory period per population (Brian2's "
