@@ -51,6 +51,14 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list({(p.path, p.message): p for p in problems}.values())
 
 
+#: capabilities reason -> (the model types it concerns, None for every model; the state variables the
+#: simulator always starts at 0): check refuses other initial values of them where the reason is declared
+FIXED_AT_ZERO = {
+    "initial:i_syn": (None, ("i_syn_exc", "i_syn_inh")),
+    "initial:g_hh": (("hh_cond_exp",), ("g_exc", "g_inh")),
+}
+
+
 class PyNNAdapter(Adapter):
     """Shared by the three pynn backends; a subclass names its simulator and its session class."""
 
@@ -79,16 +87,25 @@ class PyNNAdapter(Adapter):
             problems.append(spec.problem(("simulation", "options", self.name, "threads"),
                                          f"threads {threads}: {self.name} runs with 1 thread (snnrun sets "
                                          f"threads on pynn:nest only; --mpi runs pynn:neuron on several processes)"))
-        supported = self.capabilities.models
-        for name, pop in spec.populations.items():
-            if pop.model.type not in supported or "initial:i_syn" not in self.capabilities.reasons:
-                continue
-            for var, value in pop.initial.items():
-                if var.startswith("i_syn") and value is not None and value_bounds(value) != (0.0, 0.0):
-                    problems.append(spec.problem(("populations", name, "initial", var),
-                                                 f"initial {var} other than 0: {self.capabilities.reason('initial:i_syn')}"))
+        problems.extend(self._check_fixed_initial(spec))
         problems.extend(self._check_weight_signs(spec))
         return _unique(problems)
+
+    def _check_fixed_initial(self, spec: Spec) -> list[Problem]:
+        """Initial values other than 0 of state the simulator always starts at 0 (FIXED_AT_ZERO)."""
+        out = []
+        for key, (models, variables) in FIXED_AT_ZERO.items():
+            if key not in self.capabilities.reasons:
+                continue
+            for name, pop in spec.populations.items():
+                if pop.model.type not in self.capabilities.models or (models and pop.model.type not in models):
+                    continue
+                for var in variables:
+                    value = pop.initial.get(var)
+                    if value is not None and value_bounds(value) != (0.0, 0.0):
+                        out.append(spec.problem(("populations", name, "initial", var),
+                                                f"initial {var} other than 0: {self.capabilities.reason(key)}"))
+        return out
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         return []
@@ -139,20 +156,7 @@ class PyNNNestAdapter(PyNNAdapter):
     def check(self, spec: Spec) -> list[Problem]:
         from .plasticity_checks import nest_stdp_problems
 
-        return _unique(super().check(spec) + nest_stdp_problems(spec, self.capabilities)
-                       + self._check_hh_conductances(spec))
-
-    def _check_hh_conductances(self, spec: Spec) -> list[Problem]:
-        out = []
-        for name, pop in spec.populations.items():
-            if pop.model.type != "hh_cond_exp":
-                continue
-            for var in ("g_exc", "g_inh"):
-                value = pop.initial.get(var)
-                if value is not None and value_bounds(value) != (0.0, 0.0):
-                    out.append(spec.problem(("populations", name, "initial", var),
-                                            f"initial {var} other than 0: {self.capabilities.reason('initial:g_hh')}"))
-        return out
+        return _unique(super().check(spec) + nest_stdp_problems(spec, self.capabilities))
 
     def _check_weight_signs(self, spec: Spec) -> list[Problem]:
         out = []
