@@ -43,8 +43,6 @@ SPIKE_UPDATE = {**{(m, "v"): ("v_reset", False) for m in ("lif_curr_exp", "lif_c
                                                          "lif_cond_alpha", "adex_cond_exp", "adex_cond_alpha")},
                 ("izhikevich", "v"): ("c", False), ("izhikevich", "u"): ("d", True),
                 ("adex_cond_exp", "w"): ("b", True), ("adex_cond_alpha", "w"): ("b", True)}
-#: SI -> PyNN's unit of those parameters (voltages 1e3: V -> mV)
-PYNN_SCALE = {"b": 1e9, "d": 1.0}
 
 
 def is_hh(cell) -> bool:

@@ -280,7 +280,8 @@ class NeuronSession(Session):
         col_of = {int(n): j for j, n in enumerate(neurons)}
         pop = self.inst.populations[name]
         param, add = jump
-        value = np.broadcast_to(pop.params[param], pop.size) * nc.PYNN_SCALE.get(param, 1e3)  # SI -> PyNN
+        # the jump is a change of the recorded variable: in its PyNN unit through its own rule (mV, nA, mV/ms)
+        _, value = self.tables[pop.type].state_forward(variable, np.broadcast_to(pop.params[param], pop.size))
         for row, n in zip(rows[on_grid].astype(np.int64), ids[on_grid]):
             if int(n) in col_of and row < values.shape[0]:
                 j = col_of[int(n)]
