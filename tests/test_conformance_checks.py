@@ -53,6 +53,17 @@ def test_spike_slack_compares_the_spikes_both_lists_have(make_spec):
     assert "spike 1 at 25 ms" in failed_expectations(spec, moved, "x", {"spike_slack": 1, "count_slack": 0.25})[0]
 
 
+def test_a_late_spike_widens_only_its_own_tolerance(make_spec):
+    spec = make_spec(SPEC)
+    late = _results([10e-3, 20e-3, 62e-3])  # the last spike 12 ms late
+    named = {"late_spikes": [{"population": "cells", "neuron": 0, "spike": 2, "slack": 0.012}]}
+    assert failed_expectations(spec, late, "x", named) == []
+    early = _results([13e-3, 20e-3, 62e-3])  # and the first 3 ms late: not covered
+    assert "spike 0 at 13 ms" in failed_expectations(spec, early, "x", named)[0]
+    other = {"late_spikes": [{"population": "cells", "neuron": 1, "spike": 2, "slack": 0.012}]}
+    assert len(failed_expectations(spec, late, "x", other)) == 1
+
+
 def test_overrides_merge_nested_options_and_group_runs():
     brian2 = {"simulation.options": {"brian2": {"codegen": "numpy"}}}
     euler = {"simulation.options": {"reference": {"integrator": "euler"}}}
