@@ -16,7 +16,7 @@ import json
 
 import pytest
 import yaml
-from conformance_checks import failed_expectations, merge_overrides, run_key
+from conformance_checks import ensemble_failures, failed_expectations, merge_overrides, perturbation, run_key
 from conftest import ROOT, SPECS
 from snnrun.adapters.registry import get_adapter
 from snnrun.compare import compare_run
@@ -31,6 +31,7 @@ CASES = sorted(p.stem for p in CASES_DIR.glob("*.yaml"))
 BACKENDS = list(CONFIG["backends"])
 
 _runs: dict[str, object] = {}
+_ensembles: dict[str, list] = {}
 _outcomes: dict[tuple[str, str], str] = {}
 
 
@@ -85,8 +86,21 @@ def case_runs(tmp_path_factory):
                 _runs[case].update({b: outcome for b in members})
         return _runs[case]
 
+    get.out = out
     yield get
     _write_results()
+
+
+def _ensemble(case: str, how, outcome, out) -> list:
+    """The reference's Results on ``case`` with the initial v of ``how["population"]`` shifted by each
+    of ``how["shifts_uv"]`` (uV), and the unperturbed run (the same drawn network: only v0 moves)."""
+    if case not in _ensembles:
+        members = [outcome.results["reference"]]
+        for shift in how["shifts_uv"]:
+            spec = _spec(case, perturbation(CASES_DIR / f"{case}.yaml", how["population"], shift * 1e-3))
+            members.append(execute(spec, ["reference"], out=out).results["reference"])
+        _ensembles[case] = members
+    return _ensembles[case]
 
 
 @pytest.mark.parametrize("case,backend", list(_params()))
@@ -112,7 +126,11 @@ def _check(case: str, backend: str, case_runs) -> None:
     assert backend not in outcome.failures, outcome.failures.get(backend)
     assert backend in outcome.results
     settings = _settings(case, backend)
-    failed = failed_expectations(spec, outcome.results[backend], backend, settings)
+    if "ensemble" in settings:
+        failed = ensemble_failures(spec, outcome.results[backend], backend, settings,
+                                   _ensemble(case, settings["ensemble"], outcome, case_runs.out))
+    else:
+        failed = failed_expectations(spec, outcome.results[backend], backend, settings)
     assert not failed, "\n".join(failed)
     if backend == "reference":
         return

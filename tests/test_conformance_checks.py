@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import yaml
-from conformance_checks import failed_expectations, merge_overrides, run_key
+from conformance_checks import ensemble_failures, failed_expectations, merge_overrides, perturbation, run_key
 from conftest import ROOT
 
 SPEC = """
@@ -62,6 +62,27 @@ def test_a_late_spike_widens_only_its_own_tolerance(make_spec):
     assert "spike 0 at 13 ms" in failed_expectations(spec, early, "x", named)[0]
     other = {"late_spikes": [{"population": "cells", "neuron": 1, "spike": 2, "slack": 0.012}]}
     assert len(failed_expectations(spec, late, "x", other)) == 1
+
+
+def test_perturbation_shifts_a_uniform_initial_v(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("populations:\n  exc: {initial: {v: {distribution: uniform, low: -70 mV, high: -55 mV}}}\n")
+    assert perturbation(case, "exc", -0.01) == {"populations.exc.initial.v": {
+        "distribution": "uniform", "low": "-70.01 mV", "high": "-55.01 mV"}}
+
+
+def test_ensemble_keeps_what_every_member_meets(make_spec):
+    """Counts within the members' range pass; an expectation a member breaks is dropped, one they all
+    meet is kept (and the backend fails it here)."""
+    spec = make_spec(SPEC)
+    members = [_results([10e-3, 20e-3, 50e-3]), _results([10e-3, 20e-3, 50e-3], [30e-3, 40e-3])]
+    assert ensemble_failures(spec, _results([10e-3, 20e-3, 50e-3]), "x", {}, members) == []
+    too_many = ensemble_failures(spec, _results([10e-3, 20e-3, 50e-3], [1e-3, 2e-3, 3e-3]), "x", {}, members)
+    assert len(too_many) == 1 and "outside the reference's 4-5" in too_many[0]
+    moved = ensemble_failures(spec, _results([10e-3, 21e-3, 50e-3]), "x", {}, members)
+    assert len(moved) == 1 and "spike_times" in moved[0]
+    members.append(_results([10e-3, 21e-3, 50e-3]))  # a member moves that spike too: dropped
+    assert ensemble_failures(spec, _results([10e-3, 21e-3, 50e-3]), "x", {}, members) == []
 
 
 def test_overrides_merge_nested_options_and_group_runs():
