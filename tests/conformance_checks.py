@@ -106,6 +106,23 @@ def _spikes(results) -> dict:
             for pop, rows in frame.groupby("population", observed=True)}
 
 
+def oracle_spec_text(case_file, hh_spike: str) -> str:
+    """The case's text with its ``expect:`` block recomputed by the solve_ivp oracle under another HH
+    spike rule (tests/conformance/oracle_expectations.py; about 20 s for a 15-cell network)."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent / "conformance" / "oracle_expectations.py"
+    spec = importlib.util.spec_from_file_location("oracle_expectations", path)
+    module = importlib.util.module_from_spec(spec)
+    import sys
+    sys.modules.setdefault("oracle_expectations", module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    lines = module.expectations(Path(case_file), hh_spike)
+    text = Path(case_file).read_text(encoding="utf-8").splitlines()
+    head = text[:next((i for i, line in enumerate(text) if line.startswith("expect:")), len(text))]
+    return "\n".join(head + lines) + "\n"
+
+
 # -- chaotic cases: the reference's own spread over tiny perturbations of the initial state ----------------
 def perturbation(case_file, population: str, shift_mv: float) -> dict:
     """A spec override that shifts every initial v of ``population`` by ``shift_mv`` (mV): a uniform

@@ -16,7 +16,8 @@ import json
 
 import pytest
 import yaml
-from conformance_checks import ensemble_failures, failed_expectations, merge_overrides, perturbation, run_key
+from conformance_checks import (ensemble_failures, failed_expectations, merge_overrides, oracle_spec_text,
+                                perturbation, run_key)
 from conftest import ROOT, SPECS
 from snnrun.adapters.registry import get_adapter
 from snnrun.compare import compare_run
@@ -91,6 +92,16 @@ def case_runs(tmp_path_factory):
     _write_results()
 
 
+def _oracle_spec(case: str, hh_spike: str, out):
+    """The case's spec with the expectations of the solve_ivp oracle under ``hh_spike`` (computed here,
+    once per case, never taken from a backend's output)."""
+    path = out / f"{case}.{hh_spike}.yaml"
+    if not path.is_file():
+        path.write_text(oracle_spec_text(CASES_DIR / f"{case}.yaml", hh_spike), encoding="utf-8")
+    layers = [CONFIG["backends"][backend].get("spec_overrides", {}) for backend in BACKENDS]
+    return load_spec(path, overrides=merge_overrides(*layers))
+
+
 def _ensemble(case: str, how, outcome, out) -> list:
     """The reference's Results on ``case`` with the initial v of ``how["population"]`` shifted by each
     of ``how["shifts_uv"]`` (uV), and the unperturbed run (the same drawn network: only v0 moves)."""
@@ -126,6 +137,8 @@ def _check(case: str, backend: str, case_runs) -> None:
     assert backend not in outcome.failures, outcome.failures.get(backend)
     assert backend in outcome.results
     settings = _settings(case, backend)
+    if settings.get("oracle_hh_spike"):
+        spec = _oracle_spec(case, settings["oracle_hh_spike"], case_runs.out)
     if "ensemble" in settings:
         failed = ensemble_failures(spec, outcome.results[backend], backend, settings,
                                    _ensemble(case, settings["ensemble"], outcome, case_runs.out))
