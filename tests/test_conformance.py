@@ -3,24 +3,25 @@
 Each case runs once on all the backends that can run it, each in a worker process of its own (NEST and
 NEURON never enter the pytest process), two at a time. A backend passes a case when the case's
 expectations (closed forms, or the reference engine's numbers) hold on it and when its results agree with
-the reference engine's under its tolerance profile. Profiles, overrides and the unsupported cases (strict
-xfails, with reasons) are in tests/conformance/config.yaml. The outcome of every (case, backend) that ran is
+the reference engine's under its tolerance profile (the reference run with the backend's
+``reference_overrides``, when it has them: tests/conformance_checks.py). Profiles, overrides and the
+unsupported cases (strict xfails, with reasons) are in tests/conformance/config.yaml. The outcome of every (case, backend) that ran is
 written to tests/conformance/results.json, from which the README's support matrix is generated
 (``python -m snnrun.support_matrix --write``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
 import yaml
+from conformance_checks import (ensemble_failures, failed_expectations, merge_overrides, oracle_spec_text,
+                                perturbation, run_key)
 from conftest import ROOT, SPECS
 from snnrun.adapters.registry import get_adapter
 from snnrun.compare import compare_run
 from snnrun.execute import execute, installed
-from snnrun.expect import evaluate
 from snnrun.schema.errors import UnsupportedFeature
 from snnrun.schema.loader import load_spec
 
@@ -29,9 +30,9 @@ CONFIG = yaml.safe_load((ROOT / "tests" / "conformance" / "config.yaml").read_te
 RESULTS_FILE = ROOT / "tests" / "conformance" / "results.json"
 CASES = sorted(p.stem for p in CASES_DIR.glob("*.yaml"))
 BACKENDS = list(CONFIG["backends"])
-TIME_METRICS = ("spike_times", "first_spike_time")
 
 _runs: dict[str, object] = {}
+_ensembles: dict[str, list] = {}
 _outcomes: dict[tuple[str, str], str] = {}
 
 
@@ -50,11 +51,10 @@ def _settings(case: str, backend: str) -> dict:
     return settings
 
 
-def _spec(case: str):
-    overrides = {}
-    for backend in BACKENDS:
-        overrides.update(CONFIG["backends"][backend].get("spec_overrides", {}))
-    return load_spec(CASES_DIR / f"{case}.yaml", overrides=overrides)
+def _spec(case: str, reference_overrides=None):
+    """The case's spec with every backend's spec_overrides, then ``reference_overrides``."""
+    layers = [CONFIG["backends"][backend].get("spec_overrides", {}) for backend in BACKENDS]
+    return load_spec(CASES_DIR / f"{case}.yaml", overrides=merge_overrides(*layers, reference_overrides))
 
 
 def _params():
@@ -67,18 +67,51 @@ def _params():
 
 @pytest.fixture(scope="module")
 def case_runs(tmp_path_factory):
-    """case -> RunOutcome of every installed backend that can run it (run on first use)."""
+    """case -> {backend: the RunOutcome holding its results and the reference it is measured against},
+    for every installed backend that can run the case (run on first use). Backends with
+    ``reference_overrides`` run in an extra run with the reference so configured (conformance_checks)."""
     out = tmp_path_factory.mktemp("conformance")
 
     def get(case: str):
         if case not in _runs:
             spec = _spec(case)
             backends = [b for b in BACKENDS if installed(b) and not get_adapter(b).check(spec)]
-            _runs[case] = execute(spec, backends, out=out, keep_going=True, max_workers=2, timeout=300)
+            groups: dict[str, list[str]] = {}
+            for b in backends:
+                groups.setdefault(run_key(_settings(case, b)), []).append(b)
+            _runs[case] = {}
+            for key, members in groups.items():
+                run_spec = _spec(case, json.loads(key)) if key != "{}" else spec
+                names = (["reference"] if "reference" not in members and "reference" in backends else []) + members
+                outcome = execute(run_spec, names, out=out, keep_going=True, max_workers=2, timeout=300)
+                _runs[case].update({b: outcome for b in members})
         return _runs[case]
 
+    get.out = out
     yield get
     _write_results()
+
+
+def _oracle_spec(case: str, hh_spike: str, out):
+    """The case's spec with the expectations of the solve_ivp oracle under ``hh_spike`` (computed here,
+    once per case, never taken from a backend's output)."""
+    path = out / f"{case}.{hh_spike}.yaml"
+    if not path.is_file():
+        path.write_text(oracle_spec_text(CASES_DIR / f"{case}.yaml", hh_spike), encoding="utf-8")
+    layers = [CONFIG["backends"][backend].get("spec_overrides", {}) for backend in BACKENDS]
+    return load_spec(path, overrides=merge_overrides(*layers))
+
+
+def _ensemble(case: str, how, outcome, out) -> list:
+    """The reference's Results on ``case`` with the initial v of ``how["population"]`` shifted by each
+    of ``how["shifts_uv"]`` (uV), and the unperturbed run (the same drawn network: only v0 moves)."""
+    if case not in _ensembles:
+        members = [outcome.results["reference"]]
+        for shift in how["shifts_uv"]:
+            spec = _spec(case, perturbation(CASES_DIR / f"{case}.yaml", how["population"], shift * 1e-3))
+            members.append(execute(spec, ["reference"], out=out).results["reference"])
+        _ensembles[case] = members
+    return _ensembles[case]
 
 
 @pytest.mark.parametrize("case,backend", list(_params()))
@@ -100,14 +133,17 @@ def _check(case: str, backend: str, case_runs) -> None:
     problems = get_adapter(backend).check(spec)
     if problems:
         raise UnsupportedFeature(backend, problems)
-    outcome = case_runs(case)
+    outcome = case_runs(case)[backend]
     assert backend not in outcome.failures, outcome.failures.get(backend)
     assert backend in outcome.results
     settings = _settings(case, backend)
-    spec = _with_slack(spec, float(settings.get("time_slack", 0.0)), float(settings.get("count_slack", 0.0)))
-    results = outcome.results[backend]
-    failed = [c.message for c in evaluate(spec, _spikes(results), backend, results.traces, results.final_weights)
-              if not c.passed]
+    if settings.get("oracle_hh_spike"):
+        spec = _oracle_spec(case, settings["oracle_hh_spike"], case_runs.out)
+    if "ensemble" in settings:
+        failed = ensemble_failures(spec, outcome.results[backend], backend, settings,
+                                   _ensemble(case, settings["ensemble"], outcome, case_runs.out))
+    else:
+        failed = failed_expectations(spec, outcome.results[backend], backend, settings)
     assert not failed, "\n".join(failed)
     if backend == "reference":
         return
@@ -116,24 +152,6 @@ def _check(case: str, backend: str, case_runs) -> None:
                              tolerances=settings.get("tolerances"))
     differs = [line for line in comparison.report["failed_checks"]["differs"] if line.startswith(f"{backend} ")]
     assert not differs, "\n".join(differs)
-
-
-def _with_slack(spec, time_slack: float, count_slack: float):
-    """The spec with its expectations' tolerances widened: ``time_slack`` (s) on spike times,
-    ``count_slack`` (relative to the expected count) on spike counts."""
-    def widen(e):
-        if e.metric in TIME_METRICS and time_slack:
-            return dataclasses.replace(e, tolerance=e.tolerance + time_slack)
-        if e.metric == "spike_count" and count_slack and isinstance(e.equals, (int, float)):
-            return dataclasses.replace(e, tolerance=e.tolerance + count_slack * abs(e.equals))
-        return e
-    return dataclasses.replace(spec, expect=tuple(widen(e) for e in spec.expect))
-
-
-def _spikes(results) -> dict:
-    frame = results.spikes
-    return {pop: (rows["neuron"].to_numpy(), rows["time"].to_numpy())
-            for pop, rows in frame.groupby("population", observed=True)}
 
 
 def _write_results() -> None:

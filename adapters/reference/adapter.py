@@ -52,7 +52,10 @@ class ReferenceAdapter(Adapter):
     def run(self, instance, progress=None) -> RunOutput:
         t0 = time.perf_counter()
         options = instance.backend_options("reference")
-        engine = Engine(instance, options.get("integrator", "standard"), options.get("kernel", "auto"))
+        hh = {"spike_rule": options.get("hh_spike", "crossing")}
+        if "hh_max_substep_ms" in options:
+            hh["max_substep"] = float(options["hh_max_substep_ms"])
+        engine = Engine(instance, options.get("integrator", "standard"), options.get("kernel", "auto"), hh)
         t1 = time.perf_counter()
         spikes, traces = engine.run(progress)
         weights, final_weights = engine.plastic.recorded()

@@ -48,9 +48,10 @@ class Engine:
 
     delivery = CsrDelivery
 
-    def __init__(self, instance, integrator: str = "standard", kernel: str = "auto"):
+    def __init__(self, instance, integrator: str = "standard", kernel: str = "auto", hh_options=None):
         self.instance = instance
         self.integrator = integrator
+        self.hh_options = dict(hh_options or {})  # the HH group's spike_rule and max_substep (hh.py)
         n_neurons = sum(p.size for p in instance.populations.values() if not p.model.is_source)
         self.kernel = kernels.resolve(kernel, kernels.work(
             n_neurons, instance.n_steps, sum(p.size for p in instance.projections.values()), instance.duration))
@@ -84,7 +85,8 @@ class Engine:
                 offset += pop.size
             params = {k: np.concatenate([np.broadcast_to(p.params[k], p.size) for p in pops]) for k in pops[0].params}
             initial = {k: np.concatenate([p.initial[k] for p in pops]) for k in pops[0].initial}
-            self.groups[mtype] = make_group(mtype, params, initial, self.dt, self.integrator)
+            options = self.hh_options if mtype == "hh_cond_exp" else {}
+            self.groups[mtype] = make_group(mtype, params, initial, self.dt, self.integrator, **options)
         # a compiled step where a kernel covers the group (its state stays the group's), else its own
         self.steppers = {name: (kernels.stepper(g) if self.kernel == "numba" else None) or g
                          for name, g in self.groups.items()}

@@ -100,9 +100,10 @@ def register_group(model_type: str, factory: GroupFactory) -> None:
     GROUPS[model_type] = factory
 
 
-def make_group(model_type: str, params, initial, dt: float, integrator: str = "standard") -> NeuronGroup:
-    """A group for ``model_type`` from the registry (KeyError if none is registered)."""
-    return GROUPS[model_type](params, initial, dt, integrator)
+def make_group(model_type: str, params, initial, dt: float, integrator: str = "standard", **options) -> NeuronGroup:
+    """A group for ``model_type`` from the registry (KeyError if none is registered); ``options`` are
+    the family's own keywords (the HH group's ``spike_rule``)."""
+    return GROUPS[model_type](params, initial, dt, integrator, **options)
 
 
 def check_finite(name: str, x: np.ndarray, k: int) -> None:

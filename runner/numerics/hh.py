@@ -36,9 +36,9 @@ SPIKE_THRESHOLD = -20.0
 MV, NS, PF, PA = 1e3, 1e9, 1e12, 1e12  # units per SI unit
 
 
-def substeps(dt_ms: float) -> int:
-    """Number of equal RK4 substeps of a step of ``dt_ms`` (ms): ceil(dt / MAX_SUBSTEP), at least 1."""
-    return max(1, math.ceil(dt_ms / MAX_SUBSTEP - 1e-9))
+def substeps(dt_ms: float, max_substep: float = MAX_SUBSTEP) -> int:
+    """Number of equal RK4 substeps of a step of ``dt_ms`` (ms): ceil(dt / max_substep), at least 1."""
+    return max(1, math.ceil(dt_ms / max_substep - 1e-9))
 
 
 #: added to the argument of x / expm1(x): changes no nonzero argument that can occur (they are all far
@@ -120,12 +120,13 @@ def hh_derivatives(v, m, h, n, g: np.ndarray, c: HHCoefficients, i_ext) -> tuple
 
 
 def hh_step(state: Sequence[np.ndarray], g_stages: Sequence[np.ndarray], c: HHCoefficients, i_ext,
-            h_ms: float, integrator: str = "rk4") -> None:
+            h_ms: float, integrator: str = "rk4", n_substeps: int | None = None) -> None:
     """Advance ``state`` = [v (mV), m, h, n] by one step of ``h_ms`` (ms) in place: RK4 on
-    ``substeps(h_ms)`` substeps (``g_stages`` at their 2 substeps + 1 stage times), or one Euler step."""
+    ``n_substeps`` (default ``substeps(h_ms)``) substeps (``g_stages`` at their 2 substeps + 1 stage
+    times), or one Euler step."""
     def derivative(x, j):
         return hh_derivatives(x[0], x[1], x[2], x[3], g_stages[j], c, i_ext)
     if integrator == "rk4":
-        rk4_substeps(state, derivative, h_ms, substeps(h_ms))
+        rk4_substeps(state, derivative, h_ms, n_substeps or substeps(h_ms))
     else:
         euler_step(state, derivative, h_ms)

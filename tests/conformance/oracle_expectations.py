@@ -4,6 +4,11 @@ the reference engine's output.
 
     python tests/conformance/oracle_expectations.py specs/conformance/izhikevich_*.yaml          # print
     python tests/conformance/oracle_expectations.py --write specs/conformance/izhikevich_*.yaml  # rewrite
+    python tests/conformance/oracle_expectations.py --hh-spike nest_peak specs/conformance/hh_*.yaml
+
+``--hh-spike nest_peak`` gives the expectations under NEST's hh_cond_exp_traub spike rule instead of the
+-20 mV crossing (PeakNeuron: the rule applied to the oracle's state at every grid time), for comparing
+pynn:nest with the network that rule makes (tests/test_conformance.py, ``oracle_hh_spike``).
 
 The case's network is drawn by snnrun (instantiate: the same connectivity, parameters, initial values,
 source stamps and stimulus schedules every backend gets); its dynamics are the oracle's: every neuron
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +39,28 @@ _G_INDEX = {"lif_cond_exp": (1, 2), "lif_cond_alpha": (1, 2), "adex_cond_exp": (
             "hh_cond_exp": (4, 5)}
 
 
-def _cell(model: str, p: dict, j: int, initial: dict, dt_ms: float, currents: dict):
+@dataclass
+class PeakNeuron(oracles.Neuron):
+    """An HH oracle neuron with NEST's hh_cond_exp_traub rule: a spike stamped at grid time k when, outside
+    a dead time, v(k) >= v_offset + 30 mV and v(k) < v(k - 1); then ``dead_steps`` steps without
+    detection (t_ref, 2 ms). Integrated grid step by grid step (no event function)."""
+
+    peak_level: float = 0.0
+    dead_steps: int = 20
+    dead: int = 0
+
+    def advance(self, to_step: int) -> None:
+        while self.step < to_step:
+            v_old = self.y[0]
+            super().advance(self.step + 1)
+            if self.dead:
+                self.dead -= 1
+            elif self.y[0] >= self.peak_level and self.y[0] < v_old:
+                self.spikes.append(self.step)
+                self.dead = self.dead_steps
+
+
+def _cell(model: str, p: dict, j: int, initial: dict, dt_ms: float, currents: dict, hh_spike: str = "crossing"):
     """The oracle neuron j of a population: its right-hand side, initial state and reset."""
     q = {k: float(np.asarray(v)[j]) for k, v in p.items()}
     y0 = {k: float(v[j]) for k, v in initial.items()}
@@ -70,6 +97,10 @@ def _cell(model: str, p: dict, j: int, initial: dict, dt_ms: float, currents: di
                  v_offset=q["v_offset"] * MV, e_exc=q["e_rev_exc"] * MV, e_inh=q["e_rev_inh"] * MV,
                  tau_e=q["tau_syn_exc"] * MS, tau_i=q["tau_syn_inh"] * MS)
         state = [y0["v"] * MV, y0["m"], y0["h"], y0["n"], y0["g_exc"] * NS, y0["g_inh"] * NS]
+        if hh_spike == "nest_peak":
+            return PeakNeuron(oracles.hh(c), state, dt_ms, math.inf, kind="crossing", currents=currents,
+                              method=oracles.STIFF_METHOD, peak_level=c["v_offset"] + 30.0,
+                              dead_steps=round(2.0 / dt_ms))
         return oracles.Neuron(oracles.hh(c), state, dt_ms, -20.0, kind="crossing", currents=currents,
                               method=oracles.STIFF_METHOD)
     raise ValueError(f"no oracle for {model}")
@@ -105,12 +136,12 @@ def _currents(inst, pop, j: int) -> dict[int, float]:
     return changes
 
 
-def oracle_stamps(path: Path) -> tuple[object, dict[str, list[list[int]]]]:
+def oracle_stamps(path: Path, hh_spike: str = "crossing") -> tuple[object, dict[str, list[list[int]]]]:
     """(spec, population -> per neuron the oracle's spike stamps as step numbers)."""
     spec = load_spec(path)
     inst = instantiate(spec)
     dt_ms = inst.dt * MS
-    neurons = {name: [_cell(pop.type, pop.params, j, pop.initial, dt_ms, _currents(inst, pop, j))
+    neurons = {name: [_cell(pop.type, pop.params, j, pop.initial, dt_ms, _currents(inst, pop, j), hh_spike)
                       for j in range(pop.size)]
                for name, pop in inst.populations.items() if not pop.model.is_source}
     out_syn: dict[str, list] = {}
@@ -153,16 +184,17 @@ def _ms(steps, dt_ms: float) -> str:
     return ", ".join(f"{round(s * dt_ms, 6):g} ms" for s in steps)
 
 
-def expectations(path: Path) -> list[str]:
+def expectations(path: Path, hh_spike: str = "crossing") -> list[str]:
     """The ``expect:`` block of a case, as YAML lines."""
-    spec, stamps = oracle_stamps(path)
+    spec, stamps = oracle_stamps(path, hh_spike)
     dt_ms = spec.simulation.dt * MS
     wanted: list[tuple[str, int]] = []
     for line in path.read_text().splitlines():
         if line.startswith("# oracle: spike_times"):
             words = line.split()[3:]
             wanted += [(words[0], int(n)) for n in words[1:]]
-    lines = ["expect:  # from tests/conformance/oracle_expectations.py (solve_ivp oracle); one step of tolerance"]
+    rule = "" if hh_spike == "crossing" else f", hh spike rule {hh_spike}"
+    lines = [f"expect:  # from tests/conformance/oracle_expectations.py (solve_ivp oracle{rule}); one step of tolerance"]
     for pop, cells in stamps.items():
         lines.append(f"  - {{population: {pop}, metric: spike_count, equals: {sum(len(c) for c in cells)}}}")
     for pop, n in wanted:
@@ -178,10 +210,12 @@ def expectations(path: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="replace each case's expect: block")
+    parser.add_argument("--hh-spike", choices=["crossing", "nest_peak"], default="crossing",
+                        help="HH spike rule (default: the -20 mV crossing of semantics.md)")
     parser.add_argument("cases", nargs="+", type=Path)
     args = parser.parse_args()
     for path in args.cases:
-        lines = expectations(path)
+        lines = expectations(path, args.hh_spike)
         if args.write:
             text = path.read_text().splitlines()
             head = text[:next((i for i, ln in enumerate(text) if ln.startswith("expect:")), len(text))]
