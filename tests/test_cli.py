@@ -20,7 +20,7 @@ SNNRUN = str(Path(sys.executable).with_name("snnrun"))
 # single-run examples; the sweep examples (a sweep: block) are run by test_sweep.py
 #: examples too long for the suite, each covered by a shorter run elsewhere
 LONG_EXAMPLES = {
-    "song_miller_abbott.yaml": "100 s simulated, over a minute: tests/test_song_miller_abbott.py runs 20 s of it",
+    "song_miller_abbott.yaml": "1000 s simulated, 5-20 min: tests/test_song_miller_abbott.py runs 20 and 40 s of it",
     "cuba_stdp.yaml": "10 s of 4000 plastic neurons, about 12 s: tests/test_weights_results.py runs 0.3 s of it",
     "microcircuit.yaml": "the full-scale microcircuit, 3e8 synapses, minutes and several GiB: "
                          "tests/test_microcircuit.py runs 2 % of it, benchmarks/microcircuit.py the full scale",

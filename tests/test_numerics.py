@@ -166,3 +166,27 @@ def test_csr_delivery_adds_in_the_definitions_order(uniform_delay):
         csr.deliver(5, spikes, ring)
         _deliver_by_definition(5, spikes, pre, target, weight, delay, ring_len, row_len, ring_def)
         np.testing.assert_array_equal(ring, ring_def)
+
+
+@pytest.mark.parametrize("n", [1, 3, 4])
+@pytest.mark.parametrize("uniform", [True, False])
+def test_small_lif_cond_groups_take_the_vector_steps_bits_in_python_floats(n, uniform):
+    """Groups of up to SCALAR_MAX_NEURONS neurons take the conductance LIF's RK4 step in Python floats
+    (per-call cost); it must be the very arithmetic of the numpy step (rk4_step over lif_cond_dvdt), so
+    the same bits: compared with exact equality over 200 steps from states spread over the range a
+    neuron visits, with per-neuron or uniform coefficients and currents, inhibition included."""
+    from snnrun.numerics import lif_cond
+
+    rng = np.random.default_rng(n)
+    per = (lambda lo, hi: rng.uniform(lo, hi, n)) if not uniform else (lambda lo, hi: float(rng.uniform(lo, hi)))
+    c = lif_cond.LifCondCoefficients(per(0.1e-9, 0.3e-9), per(10e-9, 30e-9), per(-0.075, -0.065), per(-0.01, 0.01),
+                                     per(-0.085, -0.07))
+    i_ext = per(-0.2e-9, 0.3e-9)
+    v_scalar = rng.uniform(-0.075, -0.05, n)
+    v_vector = v_scalar.copy()
+    for _ in range(200):
+        g = [rng.uniform(0, 50e-9, (2, n)) for _ in range(3)]
+        lif_cond.lif_cond_step(v_scalar, g, c, i_ext, 1e-4)
+        integrators.rk4_step([v_vector], lambda x, j: (lif_cond.lif_cond_dvdt(x[0], g[j], c, i_ext),), 1e-4)
+        np.testing.assert_array_equal(v_scalar, v_vector)
+    assert n <= lif_cond.SCALAR_MAX_NEURONS  # the case under test is the Python-float path

@@ -33,6 +33,7 @@ import oracles
 from conftest import SPECS
 from snnrun.adapters.registry import get_adapter
 from snnrun.execute import execute
+from snnrun.instance import instantiate
 from snnrun.schema.loader import load_spec
 
 DT_MS = 0.1
@@ -327,18 +328,24 @@ def test_stdp_onto_iaf_cond_exp_equals_the_reference(make_spec, tmp_path, recept
 
 @pytest.mark.slow
 def test_song_miller_abbott_final_weights_match_the_reference(tmp_path):
-    """specs/song_miller_abbott.yaml (stdp_synapse onto one iaf_cond_exp, 1000 Poisson inputs) for 20 s:
+    """specs/song_miller_abbott.yaml (stdp_synapse onto one iaf_cond_exp, 1000 Poisson inputs) for 40 s:
     the final weight histograms within a Kolmogorov-Smirnov distance of 0.05 (issue 10's bar; scipy's
-    statistic). Measured 0.014, 482 post spikes against the reference's 489: the post spikes are identical
-    until 0.68 s, then one moves by a step and the trains part (a 2 s run, whose trains part at 1.53 s,
-    has the recorded weights within 1e-15 of w_max at 1 s). About 40 s (both backends, under load)."""
+    statistic) and within half the distance the reference's weights moved from their drawn values (0.067
+    by 40 s; at 20 s only 0.043, less than the bar, so a run that short would not test learning).
+    Measured 0.011, 1038 post spikes against the reference's 1035: the trains part within the first
+    second (one spike moves by a step, then chaos). About 10 s for pynn:nest and 20-30 s for the
+    reference (both at once, under load)."""
     from scipy.stats import ks_2samp
 
-    spec = load_spec(SPECS / "song_miller_abbott.yaml", overrides={"simulation.duration": "20 s"})
+    spec = load_spec(SPECS / "song_miller_abbott.yaml", overrides={"simulation.duration": "40 s"})
+    initial = instantiate(spec).projections["plastic"].weight
     results = execute(spec, ["reference", "pynn:nest"], out=tmp_path, max_workers=2, timeout=1200).results
     final = {name: r.final_weights.sort_values("synapse")["weight"].to_numpy() for name, r in results.items()}
-    assert final["reference"].size == final["pynn:nest"].size == 1000
-    assert ks_2samp(final["reference"], final["pynn:nest"]).statistic <= 0.05
+    assert final["reference"].size == final["pynn:nest"].size == initial.size == 1000
+    moved = ks_2samp(initial, final["reference"]).statistic
+    assert moved > 0.06, moved
+    distance = ks_2samp(final["reference"], final["pynn:nest"]).statistic
+    assert distance <= min(0.05, moved / 2), (distance, moved)
 
 
 def test_coba_spike_trains_equal_the_reference_for_200_ms(tmp_path):

@@ -112,6 +112,8 @@ class PlasticDelivery:
         self.pre, self.post = pre[order], cat(p[3] for p in parts)[order]
         self.n_pre, self.n_post = n_pre, n_post
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.pre, minlength=n_pre))]).astype(np.int64)
+        # one synapse per pre neuron (many inputs onto one neuron): a step's synapses are one gather
+        self.one_per_pre = bool(np.all(np.diff(self.indptr) == 1))
         self.target = cat(p[1] for p in parts)[order]
         scales = [p[2] for p in parts]
         if all(np.isscalar(c) for c in scales) and len(set(scales)) == 1:
@@ -154,7 +156,7 @@ class PlasticDelivery:
     # -- events ------------------------------------------------------------------------------------
     def deliver(self, k: int, spikes: np.ndarray, ring_flat=None) -> None:
         """The pre neurons ``spikes`` spiked in step ``k``: their synapses are processed at step k + D."""
-        idx = _rows(self.indptr, spikes, self.internal)
+        idx = self.internal[self.indptr[spikes]] if self.one_per_pre else _rows(self.indptr, spikes, self.internal)
         if idx.size:
             self.pre_due.add(k + self.uniform_delay if self.uniform_delay is not None else k + self.delay[idx], idx)
 
@@ -207,7 +209,11 @@ class PlasticDelivery:
             amplitude = s[:, 6] * s[:, 7] * s[:, 0]
         self.state[syn] = s
         scale = self.scale if np.isscalar(self.scale) else self.scale[syn]
-        np.add.at(self.ring, (m % self.ring_len) * self.row_len + self.target[syn], amplitude * scale)
+        cells = (m % self.ring_len) * self.row_len + self.target[syn]
+        if syn.size == 1:  # the same single addition as np.add.at's, without its cost per call
+            self.ring[cells[0]] += amplitude[0] * scale if np.isscalar(scale) else amplitude[0] * scale[0]
+        else:
+            np.add.at(self.ring, cells, amplitude * scale)
 
     # -- reading -----------------------------------------------------------------------------------
     def weights(self, projection: str, synapses: np.ndarray) -> np.ndarray:
