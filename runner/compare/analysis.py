@@ -85,9 +85,18 @@ def stochastic_inputs(spec) -> list[str]:
 
 def statistical(profile: g.Profile) -> g.Profile:
     """``profile`` with every spike-level metric reported, not graded: the backends' inputs are
-    independent draws, so only population statistics (rates, CV, weight distributions) can agree."""
+    independent draws, so only population statistics (rates, CV, weight distributions) can agree, and
+    those no closer than two draws of a network do: at least the ``network`` profile's limits."""
     from dataclasses import replace
-    limits = {k: ((None, None) if k in SPIKE_LEVEL else v) for k, v in profile.limits.items()}
+    network = g.PROFILES["network"].limits
+
+    def wider(key, limits):
+        if key in SPIKE_LEVEL:
+            return (None, None)
+        floor = network.get(key, (None, None))
+        return tuple(None if a is None else (a if b is None else max(a, b)) for a, b in zip(limits, floor))
+
+    limits = {k: wider(k, v) for k, v in profile.limits.items()}
     return replace(profile, limits=limits, description=profile.description + "; spike-level metrics reported "
                    "only: the spec's Poisson inputs are drawn by each backend, so agreement is statistical")
 
