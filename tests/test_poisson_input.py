@@ -217,3 +217,13 @@ def test_a_comparison_of_two_backends_reports_statistical_agreement(tmp_path):
     metrics = report["populations"]["cells"]["backends"]["pynn:nest"]["metrics"]
     assert metrics["rate"]["grade"] == "agrees", metrics["rate"]
     assert metrics["unmatched"]["grade"] == "reported" and metrics["divergence"]["grade"] == "reported"
+
+
+def test_pynn_nest_refuses_a_weight_its_sign_would_route_to_the_other_receptor(tmp_path):
+    """NEST's iaf_psc_* pick the receptor by the weight's sign: an excitatory 87.8 pA onto 'inh' would
+    arrive at the excitatory synapse, so check refuses it (the reference runs it)."""
+    text = SPEC.format(seed=3, options="").replace("receptor: exc", "receptor: inh")
+    spec = spec_from_text(text, tmp_path)
+    assert [p.path for p in get_adapter("pynn:nest").check(spec)] == [("stimuli", "background", "weight")]
+    assert get_adapter("reference").check(spec) == []
+    assert get_adapter("pynn:nest").check(spec_from_text(text.replace("87.8 pA", "-87.8 pA"), tmp_path)) == []
