@@ -438,6 +438,9 @@ class _Normaliser(RecordExpectMixin):
                 value = raw.get(key, param.default)
                 if param.kind == "receptor":  # a name, checked by the schema (exc, inh)
                     params[key] = value
+                elif isinstance(value, dict) and raw["type"] in cat.EVENT_STIMULI:
+                    self.report(path + (key,), f"{key} is one quantity for every target neuron (a "
+                                               f"{raw['type']} takes no per-neuron values)")
                 elif key == "weight" and raw["type"] in cat.EVENT_STIMULI:
                     # an event's weight is in the target's synapse unit, as a projection's weight onto it
                     synapse = cat.MODELS[pops[target].model.type].synapse

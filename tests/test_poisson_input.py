@@ -140,6 +140,8 @@ BAD = [
     ("rate: 12.8 kHz", "rate: 12.8 ms", "stimuli.background.rate", "expected a frequency"),
     ("rate: 12.8 kHz", "rate: -12.8 kHz", "stimuli.background.rate", "rate must not be negative"),
     ("receptor: exc", "receptor: gaba", "stimuli.background.receptor", "gaba"),
+    ("rate: 12.8 kHz", "rate: {distribution: uniform, low: 1 Hz, high: 2 Hz}", "stimuli.background.rate",
+     "one quantity for every target neuron"),
 ]
 
 
