@@ -229,3 +229,16 @@ def test_pynn_nest_refuses_a_weight_its_sign_would_route_to_the_other_receptor(t
     assert [p.path for p in get_adapter("pynn:nest").check(spec)] == [("stimuli", "background", "weight")]
     assert get_adapter("reference").check(spec) == []
     assert get_adapter("pynn:nest").check(spec_from_text(text.replace("87.8 pA", "-87.8 pA"), tmp_path)) == []
+
+
+def test_a_saved_instance_holds_the_parameters_and_no_events(tmp_path):
+    import json
+
+    from snnrun.instance_io import write_instance
+
+    inst = instantiate(spec_from_text(SPEC.format(seed=3, options=""), tmp_path))
+    write_instance(inst, tmp_path / "inst")
+    saved = json.loads((tmp_path / "inst" / "instance.json").read_text())["poisson_inputs"]["background"]
+    assert (saved["rate"], saved["weight"], saved["weight_unit"], saved["receptor"]) == (12800.0, 87.8e-12, "A", "exc")
+    assert saved["neurons"] == list(range(200))
+    assert not any((tmp_path / "inst" / "stimuli").glob("*.parquet"))  # no drawn schedule, no events
