@@ -125,13 +125,21 @@ def test_the_reference_trains_are_drawn_from_the_seed_and_not_from_the_instance(
     assert (pin.rate, pin.weight, pin.receptor, pin.start_step, pin.stop_step) == (12800.0, 87.8e-12, "exc", 0, 10000)
 
 
-def test_start_and_stop_bound_the_events(tmp_path):
-    """No event before start or from stop on: v stays at rest before 200 ms; after 600 ms it decays."""
+@pytest.mark.parametrize("backend", ["reference", "pynn:nest"])
+def test_start_and_stop_bound_the_events(backend, tmp_path):
+    """Events in steps 2000 .. 5999 only (start 200 ms, stop 600 ms): i_syn jumps up only where events
+    arrive, so the first and the last step whose sample rises are those steps (an event of step k
+    shows in the sample at the end of step k); with 200 neurons at 1.28 events per step some neuron
+    receives one in each edge step (probability 1 - exp(-256)). Before it v is at rest; 400 ms after
+    stop nothing is left (exp(-40))."""
     text = SPEC.format(seed=3, options="").replace("weight: 87.8 pA}", "weight: 87.8 pA, start: 200 ms, stop: 600 ms}")
-    out = get_adapter("reference").run(instantiate(spec_from_text(text, tmp_path)))
+    text = text.replace("variable: v}", "variable: v}\n  - {population: cells, variable: i_syn_exc}")
+    out = get_adapter(backend).run(instantiate(spec_from_text(text, tmp_path)))
     v = out.traces[("cells", "v")].values + 0.065
+    i_syn = out.traces[("cells", "i_syn_exc")].values
+    rises = np.flatnonzero((np.diff(i_syn, axis=0) > 0).any(axis=1))  # sample r + 1 > sample r: step r
+    assert (rises[0], rises[-1]) == (2000, 5999)
     assert np.all(v[:2001] == 0.0) and v[2002:6000].mean() > 0.01
-    # 400 ms after stop: exp(-40) of the level left, i.e. nothing
     assert np.abs(v[-1]).max() < 1e-12
 
 

@@ -20,7 +20,7 @@
 - Poisson input (``poisson_input``): one native ``poisson_generator`` per stimulus (per distinct NEST
   weight), connected to its targets with delay dt: NEST sends every target an independent train, several
   spikes per step allowed, drawn from NEST's generator seeded by the spec's seed. Its weight converts as a
-  projection's; the train starts one step early (a generator spike at ``t`` arrives at ``t + dt``).
+  projection's; start and stop are moved two steps back so the events land in the reference's steps.
 - Plastic projections (STDP, Tsodyks-Markram) are NEST's own synapse models through the same array
   connect, their sources ``spike_train_injector`` nodes, and their weights are read at stops of the run
   (nest_plasticity.py).
@@ -130,9 +130,12 @@ class NestSession(Session):
                                         post=np.asarray(pin.neurons, np.int64),
                                         weight=np.full(len(pin.neurons), pin.weight))
         weights = self.native_weights(as_projection)
-        # events of steps start_step .. stop_step - 1: generator spikes in (start, stop] ms, one step of delay
-        params = {"rate": float(pin.rate), "start": max(0.0, round((pin.start_step - 1) * self.dt_ms, 9)),
-                  "stop": round((pin.stop_step - 1) * self.dt_ms, 9)}
+        # events of steps start_step .. stop_step - 1: a generator's spike reaches its targets one step
+        # of delay later, so start and stop go two steps back (measured: the first and the last step in
+        # which i_syn jumps are the reference's); the first two steps are out of reach, as for the
+        # current generators
+        params = {"rate": float(pin.rate), "start": max(0.0, round((pin.start_step - 2) * self.dt_ms, 9)),
+                  "stop": max(0.0, round((pin.stop_step - 2) * self.dt_ms, 9))}
         for value in np.unique(weights):
             chosen = targets[weights == value]
             gen = self.nest.Create("poisson_generator", params=params)
