@@ -3,6 +3,7 @@ pynn:nest (``snnrun``, one drawn instance) against the hand-written native NEST 
 population's rate next to the published full-scale rates (specs/make_microcircuit.py).
 
     python benchmarks/microcircuit.py [--scale 0.1] [--k-scale 1] [--duration "1 s"] [--repeats 1]
+                                      [--background poisson|dc] [--initial optimized|original]
                                       [--only reference,pynn-nest,nest] [--threads 1] [--json out.json]
 
 Each command runs as its own process (wall time by perf_counter around Popen .. os.wait4, peak RSS
@@ -58,21 +59,28 @@ def main() -> int:
     ap.add_argument("--only", default="reference,pynn-nest,nest")
     ap.add_argument("--threads", type=int, default=1, help="threads of the native NEST script")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--background", choices=["poisson", "dc"], default="poisson",
+                    help="external input (specs/make_microcircuit.py): Poisson trains (default) or dc")
+    ap.add_argument("--initial", choices=["optimized", "original"], default="optimized",
+                    help="initial v (specs/make_microcircuit.py)")
     args = ap.parse_args()
     duration_ms = float(args.duration.split()[0]) * (1000.0 if args.duration.split()[1] == "s" else 1.0)
     tmp = Path(tempfile.mkdtemp(prefix="snnrun_mc_"))
     spec = tmp / "microcircuit.yaml"
-    spec.write_text(mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False))
+    spec.write_text(mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False,
+                            background=args.background, initial=args.initial))
     snnrun = str(BIN / "snnrun")
     commands = {
         "reference": ([snnrun, str(spec), "--out", str(tmp / "out")], "reference"),
         "pynn-nest": ([snnrun, str(spec), "--backend", "pynn:nest", "--out", str(tmp / "out")], "pynn-nest"),
         "nest": ([PY, "benchmarks/microcircuit_nest.py", "--scale", str(args.scale), "--k-scale", str(args.k_scale),
-                  "--duration-ms", str(duration_ms), "--threads", str(args.threads)], None),
+                  "--duration-ms", str(duration_ms), "--threads", str(args.threads),
+                  "--background", args.background, "--initial", args.initial], None),
     }
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     info = machine_info()
-    print(f"# Microcircuit, scale {args.scale:g}, k_scale {args.k_scale:g}, {args.duration}\n")
+    print(f"# Microcircuit, scale {args.scale:g}, k_scale {args.k_scale:g}, {args.duration}, "
+          f"{args.background} background, {args.initial} initial v\n")
     for k, v in info.items():
         print(f"- {k}: {v}")
     results = {}

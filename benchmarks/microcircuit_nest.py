@@ -1,9 +1,12 @@
 """The Potjans & Diesmann (2014) microcircuit, hand-written in native PyNEST, with the parameters of
-specs/make_microcircuit.py (imported from it, so both describe one network): iaf_psc_exp, dc
-background as I_e, fixed_total_number with multapses and autapses, weights and delays normal and
+specs/make_microcircuit.py (imported from it, so both describe one network): iaf_psc_exp, the
+background as one poisson_generator per population at K_ext * 8 Hz connected to every neuron with
+w_ext (NEST gives each target an independent train; the model's own implementation), or with
+``--background dc`` its mean as I_e, initial v as ``--initial`` (specs/make_microcircuit.py), fixed_total_number with multapses and autapses, weights and delays normal and
 clipped as in the spec. NEST draws its own connectivity (seed --seed), so only statistics compare.
 
     python benchmarks/microcircuit_nest.py [--scale 0.1] [--k-scale 1] [--duration-ms 1000] [--threads 1]
+                                           [--background poisson|dc] [--initial optimized|original]
 
 Prints ``spikes=<N> rate_hz=<mean rate>`` and one JSON line ``rates={...}`` (Hz per population).
 """
@@ -24,6 +27,8 @@ ap.add_argument("--k-scale", type=float, default=1.0)
 ap.add_argument("--duration-ms", type=float, default=1000.0)
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--seed", type=int, default=55)
+ap.add_argument("--background", choices=["poisson", "dc"], default="poisson")
+ap.add_argument("--initial", choices=["optimized", "original"], default="optimized")
 args = ap.parse_args()
 
 if hasattr(nest, "VerbosityLevel"):
@@ -33,14 +38,18 @@ else:
 nest.ResetKernel()
 nest.set(resolution=0.1, local_num_threads=args.threads, rng_seed=args.seed)
 
-sizes, n_syn, w, dc = mc.build(args.scale, args.k_scale)
+sizes, n_syn, w, dc, w_ext, bg_rate = mc.build(args.scale, args.k_scale, args.background)
+v_mean, v_sd = mc.initial_v(args.initial)
 pops = []
 for i, size in enumerate(sizes):
     pop = nest.Create("iaf_psc_exp", int(size), params=dict(
         C_m=mc.C_M, tau_m=mc.TAU_M, E_L=-65.0, V_th=-50.0, V_reset=-65.0, t_ref=2.0,
         tau_syn_ex=mc.TAU_SYN, tau_syn_in=mc.TAU_SYN, I_e=float(dc[i])))
-    pop.V_m = nest.random.normal(mean=-58.0, std=10.0)
+    pop.V_m = nest.random.normal(mean=float(v_mean[i]), std=float(v_sd[i]))
     pops.append(pop)
+    if args.background == "poisson":
+        generator = nest.Create("poisson_generator", params={"rate": float(bg_rate[i])})
+        nest.Connect(generator, pop, syn_spec={"weight": float(w_ext), "delay": 0.1})
 for t in range(8):
     for s in range(8):
         if n_syn[t, s] == 0:

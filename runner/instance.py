@@ -122,6 +122,23 @@ class StimulusInstance:
 
 
 @dataclass
+class PoissonInputInstance:
+    """A ``poisson_input`` stimulus: every neuron of ``neurons`` of ``population`` receives an
+    independent Poisson train of ``rate`` (Hz) events onto ``receptor``, each of ``weight`` (A, S or V,
+    the target's synapse unit), in steps ``start_step <= k < stop_step``. Only its parameters: the
+    events are not drawn here, each backend draws them (schema/semantics.md, "Poisson input")."""
+
+    name: str
+    population: str
+    neurons: np.ndarray
+    receptor: str
+    rate: float
+    weight: float
+    start_step: int
+    stop_step: int
+
+
+@dataclass
 class NetworkInstance:
     """Everything a backend needs to simulate one drawn network, and nothing it must look up elsewhere:
     adapters read this, never the Spec, so an instance can be shipped alone (pickled to a spawned
@@ -131,7 +148,8 @@ class NetworkInstance:
     their own generators from it, if they draw anything); ``spec_hash``: the spec it came from;
     ``dt`` and ``duration`` in s, ``n_steps = duration / dt``; ``options``: backend name -> that
     backend's ``simulation.options`` (read-only mappings); ``populations``, ``projections`` (with their
-    plasticity rules), ``stimuli``: the drawn arrays; ``recordings``: the probes; ``warnings``: messages
+    plasticity rules), ``stimuli``: the drawn arrays (currents); ``poisson_inputs``: the event stimuli
+    every backend draws itself; ``recordings``: the probes; ``warnings``: messages
     from loading and drawing, for the results manifest.
     """
 
@@ -147,6 +165,8 @@ class NetworkInstance:
     stimuli: dict[str, StimulusInstance]
     recordings: tuple[Recording, ...]
     warnings: list[str] = field(default_factory=list)
+    #: ``poisson_input`` stimuli: parameters only, drawn by each backend (so not in ``stimuli``)
+    poisson_inputs: dict[str, PoissonInputInstance] = field(default_factory=dict)
 
     def backend_options(self, backend: str) -> Mapping:
         """``simulation.options`` of ``backend`` (empty when the spec sets none)."""
@@ -298,6 +318,15 @@ def _stimulus(stim, spec: Spec, size: int) -> StimulusInstance:
                             np.asarray(changes, np.int64), np.asarray(amps, float))
 
 
+def _poisson_input(stim, spec: Spec, size: int) -> PoissonInputInstance:
+    dt, p = spec.simulation.dt, stim.params
+    neurons = np.arange(size) if stim.neurons is None else np.asarray(stim.neurons, np.int64)
+    start = int(_to_steps(p.get("start", 0.0), dt))
+    stop = int(_to_steps(p["stop"], dt)) if p.get("stop") is not None else spec.simulation.n_steps
+    return PoissonInputInstance(stim.name, stim.population, neurons, p.get("receptor", "exc"),
+                                float(p["rate"]), float(p["weight"]), start, stop)
+
+
 def _check_recorded_synapses(spec: Spec, projs: Mapping[str, ProjectionInstance]) -> None:
     """A weight recording's synapse indices must exist in the drawn projection (how many synapses a
     probabilistic rule makes is known only now)."""
@@ -346,10 +375,13 @@ def instantiate(spec: Spec) -> NetworkInstance:
                                          pre_idx, post_idx, weight, delay_steps,
                                          proj.synapse.plasticity, proj.synapse.short_term)
     _check_recorded_synapses(spec, projs)
-    stimuli = {}
+    stimuli, poisson_inputs = {}, {}
     for stim in spec.stimuli.values():
         size = spec.populations[stim.population].size
+        if stim.type == "poisson_input":
+            poisson_inputs[stim.name] = _poisson_input(stim, spec, size)
+            continue
         for group in stimulus_groups(stim, size, seed):  # per-neuron values: one stimulus per distinct value
             stimuli[group.name] = _stimulus(group, spec, size)
     return NetworkInstance(spec.name, seed, spec.spec_hash, dt, spec.simulation.duration, spec.simulation.n_steps,
-                           spec.simulation.options, pops, projs, stimuli, spec.record, warnings)
+                           spec.simulation.options, pops, projs, stimuli, spec.record, warnings, poisson_inputs)

@@ -12,6 +12,7 @@ Layout (every value SI; each table's unit in its Parquet metadata under ``unit``
                                          (``initial:<variable>``)
     DIR/sources/<population>.parquet     neuron, time (s), step: the source's spike stamps
     DIR/stimuli/<stimulus>.parquet       step, time (s), amplitude (A): the piecewise-constant schedule
+    (instance.json's ``poisson_inputs``: each poisson_input's parameters; its events are not drawn here)
 
 Only the instance's explicit arrays are written (pre, post, weight, delay_steps, params, initial, source
 trains, stimuli), so the format does not depend on how the instance object itself is organised.
@@ -138,6 +139,13 @@ def _write_tables(instance: NetworkInstance, folder: Path) -> dict:
                 "amplitude": stim.amplitudes.astype(np.float64)}, {"step": "", "time": "s", "amplitude": "A"})
         manifest["stimuli"][name] = {"type": stim.type, "population": stim.population,
                                      "neurons": [int(i) for i in stim.neurons]}
+    # parameters only: each backend draws a Poisson input's events itself (schema/semantics.md)
+    for name, pin in instance.poisson_inputs.items():
+        manifest.setdefault("poisson_inputs", {})[name] = {
+            "population": pin.population, "neurons": [int(i) for i in pin.neurons], "receptor": pin.receptor,
+            "rate": pin.rate, "weight": pin.weight, "weight_unit": WEIGHT_UNIT[
+                cat.MODELS[instance.populations[pin.population].type].synapse],
+            "start_step": pin.start_step, "stop_step": pin.stop_step}
     return manifest
 
 

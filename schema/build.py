@@ -39,6 +39,8 @@ def _param_schema(param: cat.Param) -> dict:
     default = f" Default: {param.default}." if param.default is not None else (
         "" if param.optional else " Required.")
     doc = f"{param.doc} ({param.dimension.value}, e.g. '{EXAMPLES[param.dimension]}').{default}"
+    if param.kind == "receptor":
+        return {"description": f"{param.doc}. Default: {param.default}.", "enum": list(cat.RECEPTORS)}
     if param.kind == "quantity_list":
         return {"description": doc, "type": "array", "items": _ref("quantity"), "maxItems": 1_000_000}
     if param.kind == "spike_times":

@@ -263,7 +263,8 @@ _add(ModelType(
 
 @dataclass(frozen=True)
 class StimulusType:
-    """A current-injection stimulus type; all currents add to the target neurons' ``i_stim``."""
+    """A stimulus type: a current that adds to the target neurons' ``i_stim``, or (``EVENT_STIMULI``)
+    synaptic events onto a receptor."""
 
     name: str
     doc: str
@@ -295,7 +296,24 @@ STIMULI: dict[str, StimulusType] = {
         "start": Param(T, "0 ms", "switch-on time"),
         "stop": Param(T, None, "switch-off time (default: end of the simulation)", optional=True),
     }),
+    # not a current: synaptic events onto a receptor, drawn by each backend (schema/semantics.md)
+    "poisson_input": StimulusType(
+        "poisson_input", "independent Poisson train of synaptic events into every target neuron, several "
+        "events per step allowed, each delivered like a synaptic event of `weight` onto `receptor`; not part "
+        "of the drawn instance: each backend draws it from the spec's seed, so backends agree statistically, "
+        "not spike for spike", {
+            "rate": Param(F, None, "total event rate into each target neuron"),
+            "weight": Param(I, None, "weight of one event, in the target's synapse unit: a current, a "
+                                     "conductance or a voltage, as for a projection onto it"),
+            "receptor": Param(D, "exc", "receptor the events arrive at (exc or inh)", "receptor"),
+            "start": Param(T, "0 ms", "events only from this time on"),
+            "stop": Param(T, None, "no event from this time on (default: end of the simulation)", optional=True),
+        }),
 }
+#: stimuli that are synaptic events rather than currents into ``i_stim``
+EVENT_STIMULI = frozenset({"poisson_input"})
+#: stimuli that every backend injects as the drawn instance's currents
+CURRENT_STIMULI = frozenset(STIMULI) - EVENT_STIMULI
 
 CONNECTION_RULES = ("all_to_all", "one_to_one", "fixed_probability", "fixed_indegree",
                     "fixed_outdegree", "fixed_total", "from_list")

@@ -10,13 +10,18 @@ from . import catalogue as cat
 from .units import DISPLAY_UNIT, EXAMPLES
 
 
-def _rows(params) -> list[str]:
+def _rows(params, event: bool = False) -> list[str]:
     out = ["| parameter | dimension | default | meaning |", "|---|---|---|---|"]
     for name, p in params.items():
         default = p.default if p.default is not None else ("(end of run)" if p.optional else "required")
         kind = {"quantity_list": "list of ", "spike_times": "lists of "}.get(p.kind, "")
         unit = DISPLAY_UNIT[p.dimension] or "-"
-        out.append(f"| `{name}` | {kind}{p.dimension.value} ({unit}) | `{default}` | {p.doc} |")
+        dimension = f"{kind}{p.dimension.value} ({unit})"
+        if p.kind == "receptor":
+            dimension = "receptor name"
+        elif name == "weight" and event:
+            dimension = "current, conductance or voltage (nA, nS, mV), as the target's synapses"
+        out.append(f"| `{name}` | {dimension} | `{default}` | {p.doc} |")
     return out
 
 
@@ -40,9 +45,9 @@ def models_markdown() -> str:
         if model.initial:
             initial = ", ".join(f"`{v}` = `{d}`" for v, d in model.initial.items())
             lines += [f"Initial values (defaults): {initial}.", ""]
-    lines += ["## Stimuli (current injection)", ""]
+    lines += ["## Stimuli (current injection; `poisson_input`: synaptic events onto a receptor)", ""]
     for name, stim in cat.STIMULI.items():
-        lines += [f"### `{name}`", "", stim.doc + ".", ""] + _rows(stim.params) + [""]
+        lines += [f"### `{name}`", "", stim.doc + ".", ""] + _rows(stim.params, name in cat.EVENT_STIMULI) + [""]
     return "\n".join(lines)
 
 

@@ -436,7 +436,24 @@ class _Normaliser(RecordExpectMixin):
                 if key not in raw and param.default is None:
                     continue
                 value = raw.get(key, param.default)
-                if param.kind == "quantity_list":
+                if param.kind == "receptor":  # a name, checked by the schema (exc, inh)
+                    params[key] = value
+                elif isinstance(value, dict) and raw["type"] in cat.EVENT_STIMULI:
+                    self.report(path + (key,), f"{key} is one quantity for every target neuron (a "
+                                               f"{raw['type']} takes no per-neuron values)")
+                elif key == "weight" and raw["type"] in cat.EVENT_STIMULI:
+                    # an event's weight is in the target's synapse unit, as a projection's weight onto it
+                    synapse = cat.MODELS[pops[target].model.type].synapse
+                    params[key] = number_or_quantity(value, cat.SYNAPSE_WEIGHT_DIMENSION[synapse], path + (key,),
+                                                     self.report)
+                    if synapse == "conductance" and isinstance(params[key], (int, float)) and params[key] < 0:
+                        self.report(path + (key,), "conductance weights must not be negative "
+                                                   "(the receptor's reversal potential sets the sign)")
+                elif key == "rate" and raw["type"] in cat.EVENT_STIMULI:
+                    params[key] = number_or_quantity(value, param.dimension, path + (key,), self.report)
+                    if isinstance(params[key], (int, float)) and params[key] < 0:
+                        self.report(path + (key,), "rate must not be negative")
+                elif param.kind == "quantity_list":
                     params[key] = self._param(param, value, path + (key,), 1)
                 elif isinstance(value, dict) and key in PER_NEURON_STIMULUS_PARAMS:
                     # one value per target neuron (in target order), or a distribution drawn per neuron

@@ -5,7 +5,7 @@
 
 Eight populations (L2/3, L4, L5, L6; excitatory and inhibitory) of current-based LIF neurons with
 exponential currents (NEST's ``iaf_psc_exp``: C 250 pF, tau_m 10 ms, tau_syn 0.5 ms, E_L = V_reset
--65 mV, V_th -50 mV, refractory 2 ms, initial v normal(-58 mV, 10 mV)), the published connection
+-65 mV, V_th -50 mV, refractory 2 ms), the published connection
 probability table turned into a number of synapses per projection (``fixed_total`` with multapses and
 autapses, as in the model's NEST implementation), PSPs of 0.15 mV (0.30 mV for L4E -> L2/3E),
 inhibitory weights -4 times the excitatory, weights normal with a relative sd of 10 % (clipped at 0 so
@@ -17,15 +17,23 @@ Scaling (the model's own, in-degree preserving): ``--scale`` multiplies the neur
 With ``k_scale < 1`` the weights grow by ``1/sqrt(k_scale)`` and a dc current restores the mean input
 lost, computed from the published full-scale rates (van Albada et al. 2015), as the NEST example does.
 
-Background: the spec language's Poisson sources draw at most one spike per step (rate dt <= 1), but a
-neuron's external input here is 8 Hz from 1500-2900 synapses (12-23 kHz), so the background is the dc
-current of the same mean, ``bg_rate * K_ext * w * tau_syn`` (the model's ``poisson_input: False``
-variant). That removes the input's fluctuations, so the rates are those of the dc-driven network,
-which is not the variant the published rates come from; ``expect:`` holds those published rates
-(NEST's microcircuit example, Poisson background, full scale) with a 20 % margin, and the benchmark
-(benchmarks/microcircuit.py) reports how far each backend is from them and from each other. Measured on
-the reference engine at full scale (README, "Benchmarks"): seven populations within 16 % (five within 8 %),
-L2/3E +38 %, so the L2/3E expectation fails with the dc background.
+Initial v (``--initial``): ``optimized`` (default), normal with the population-specific means and
+standard deviations of NEST's microcircuit example (its default ``V0_type``, chosen there to shorten the
+burst at onset), or ``original``, normal(-58 mV, 10 mV) for every population (earlier implementations).
+Measured on the reference at full scale with the original start, the burst lifts L2/3E's rate over the
+first second by a third (README, "Benchmarks").
+
+Background (default ``--background poisson``, the published variant): every neuron receives an
+independent Poisson train of ``K_ext * 8 Hz`` (12-23 kHz) excitatory events of the external weight
+``w_ext`` (the PSC of a 0.15 mV PSP), a ``poisson_input`` stimulus per population: several events per
+step, as NEST's poisson_generator gives each target. It is not part of the drawn instance: each backend
+draws it from the spec's seed (schema/semantics.md, "Poisson input"), so backends agree in their rates,
+not spike for spike. ``--background dc`` writes the model's ``poisson_input: False`` variant instead: the
+dc current of the same mean, ``bg_rate * K_ext * w * tau_syn``, which removes the input's fluctuations
+(measured on the reference at full scale: L2/3E +38 %, the others -3..+16 % off the published rates).
+``expect:`` holds the published rates (NEST's microcircuit example, Poisson background, full scale) with
+a 20 % margin (another realisation of the network moves them by up to about 8 %), and the benchmark
+(benchmarks/microcircuit.py) reports how far each backend is from them and from each other.
 """
 
 from __future__ import annotations
@@ -52,6 +60,10 @@ BG_RATE = 8.0  # Hz per external synapse
 # full-scale rates (Hz) of NEST's microcircuit example (NEST 3, Poisson background, 1 s, scale 1);
 # other realisations differ by up to about 8 % (its NEST 2 version: 0.971, 2.868, 4.746, 5.396, ...)
 FULL_RATES = np.array([0.943, 3.026, 4.368, 5.882, 7.733, 8.664, 1.096, 7.851])
+# initial v (mV): NEST's microcircuit example, V0_type "optimized" (per population) and "original"
+V0_OPTIMIZED = (np.array([-68.28, -63.16, -63.33, -63.45, -63.11, -61.66, -66.72, -61.43]),
+                np.array([5.36, 4.57, 4.74, 4.94, 4.94, 4.55, 5.46, 4.48]))
+V0_ORIGINAL = (np.full(8, -58.0), np.full(8, 10.0))
 C_M, TAU_M, TAU_SYN = 250.0, 10.0, 0.5  # pF, ms, ms
 PSP_MEAN, G, W_REL_SD = 0.15, -4.0, 0.1  # mV, inhibitory/excitatory, relative sd of weights
 DELAY_E, DELAY_I, DELAY_REL_SD = 1.5, 0.75, 0.5  # ms
@@ -72,33 +84,49 @@ def full_synapses() -> np.ndarray:
         return np.log(1.0 - CONN_PROBS) / np.log((prod - 1.0) / prod)
 
 
-def build(scale: float, k_scale: float):
-    """(sizes, synapse numbers [target, source], weight matrix pA, dc per population pA)."""
+def build(scale: float, k_scale: float, background: str = "poisson"):
+    """(sizes, synapse numbers [target, source], weight matrix pA, dc per population pA, external
+    weight pA, external rate per neuron Hz); with a Poisson background the dc holds only the mean input
+    that ``k_scale < 1`` takes away."""
     sizes = np.round(N_FULL * scale).astype(int)
     k_full = full_synapses()
     n_syn = np.round(k_full * scale * k_scale).astype(int)
     w_e = PSP_MEAN * psc_per_psp(C_M, TAU_M, TAU_SYN)
     w = np.tile([w_e, G * w_e], (8, 4))
     w[0, 2] *= 2.0  # L4E -> L2/3E: twice the PSP
-    dc = 0.001 * TAU_SYN * BG_RATE * K_EXT * w_e  # the background's mean current
+    mean_bg = 0.001 * TAU_SYN * BG_RATE * K_EXT * w_e  # the background's mean current (pA)
+    dc = mean_bg if background == "dc" else np.zeros(8)
+    w_ext, bg_rate = w_e, BG_RATE * K_EXT
     if k_scale != 1.0:
         indegree = k_full / N_FULL[:, None]
         dc = dc + 0.001 * TAU_SYN * (1.0 - math.sqrt(k_scale)) * (w * indegree * FULL_RATES).sum(axis=1)
         w = w / math.sqrt(k_scale)
-    return sizes, n_syn, w, dc
+        if background == "poisson":  # external in-degree scaled like the others, its lost mean as dc
+            dc = dc + (1.0 - math.sqrt(k_scale)) * mean_bg
+            w_ext, bg_rate = w_e / math.sqrt(k_scale), BG_RATE * K_EXT * k_scale
+    return sizes, n_syn, w, dc, w_ext, bg_rate
 
 
-def spec(scale: float, k_scale: float, duration: str, name: str, seed: int, expect: bool) -> str:
-    sizes, n_syn, w, dc = build(scale, k_scale)
+def initial_v(initial: str = "optimized") -> tuple[np.ndarray, np.ndarray]:
+    """(mean, sd) of each population's initial v, mV."""
+    return V0_OPTIMIZED if initial == "optimized" else V0_ORIGINAL
+
+
+def spec(scale: float, k_scale: float, duration: str, name: str, seed: int, expect: bool,
+         background: str = "poisson", initial: str = "optimized") -> str:
+    sizes, n_syn, w, dc, w_ext, bg_rate = build(scale, k_scale, background)
+    v_mean, v_sd = initial_v(initial)
     lines = [
         f"# Potjans & Diesmann (2014) cortical microcircuit at scale {scale:g} (neurons) and k_scale {k_scale:g}",
-        "# (in-degrees), dc background; generated by specs/make_microcircuit.py, which documents every choice.",
+        f"# (in-degrees), {background} background; generated by specs/make_microcircuit.py, which documents every "
+        "choice.",
         "# Command: python specs/make_microcircuit.py"
         + (f" --scale {scale:g}" if scale != 1 else "") + (f" --k-scale {k_scale:g}" if k_scale != 1 else "")
-        + (f" --duration '{duration}'" if duration != "1 s" else "") + (f" --name {name}" if name != "microcircuit" else ""),
+        + (f" --duration '{duration}'" if duration != "1 s" else "") + (f" --name {name}" if name != "microcircuit" else "")
+        + (" --background dc" if background == "dc" else "") + (" --initial original" if initial == "original" else ""),
         'snnrun: "1.0"',
         f"name: {name}",
-        "description: Potjans & Diesmann 2014 cortical microcircuit, 8 populations, dc background",
+        f"description: Potjans & Diesmann 2014 cortical microcircuit, 8 populations, {background} background",
         f"seed: {seed}",
         f"simulation: {{duration: {duration}, dt: 0.1 ms}}",
         "models:",
@@ -112,7 +140,7 @@ def spec(scale: float, k_scale: float, duration: str, name: str, seed: int, expe
     lines.append("populations:")
     for i, pop in enumerate(POPS):
         lines.append(f"  {pop}: {{size: {sizes[i]}, model: {pop}_cell, "
-                     "initial: {v: {distribution: normal, mean: -58 mV, std: 10 mV}}}")
+                     f"initial: {{v: {{distribution: normal, mean: {v_mean[i]:g} mV, std: {v_sd[i]:g} mV}}}}}}")
     lines.append("projections:")
     for t, target in enumerate(POPS):
         for s, source in enumerate(POPS):
@@ -128,6 +156,10 @@ def spec(scale: float, k_scale: float, duration: str, name: str, seed: int, expe
                 f"weight: {{distribution: normal, mean: {mean:.6g} pA, std: {abs(mean) * W_REL_SD:.6g} pA, clip: {clip}}}, "
                 f"delay: {{distribution: normal, mean: {delay:g} ms, std: {delay * DELAY_REL_SD:g} ms, "
                 f"clip: [0.1 ms, {10 * delay:g} ms]}}}}}}")
+    if background == "poisson":
+        lines.append("stimuli:")
+        lines += [f"  bg_{pop}: {{type: poisson_input, target: {{population: {pop}}}, receptor: exc, "
+                  f"rate: {bg_rate[i]:.6g} Hz, weight: {w_ext:.6g} pA}}" for i, pop in enumerate(POPS)]
     lines.append("record:")
     lines += [f"  - {{population: {pop}, variable: spikes}}" for pop in POPS]
     if expect:
@@ -147,9 +179,14 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=55)
     ap.add_argument("--expect", choices=["auto", "yes", "no"], default="auto",
                     help="the published rates as expect: blocks (auto: only at full scale)")
+    ap.add_argument("--background", choices=["poisson", "dc"], default="poisson",
+                    help="external input: a Poisson train per neuron (default) or its mean as a dc current")
+    ap.add_argument("--initial", choices=["optimized", "original"], default="optimized",
+                    help="initial v: NEST's per-population values (default) or normal(-58 mV, 10 mV) for all")
     args = ap.parse_args(argv)
     expect = args.expect == "yes" or (args.expect == "auto" and args.scale == 1 and args.k_scale == 1)
-    print(spec(args.scale, args.k_scale, args.duration, args.name, args.seed, expect), end="")
+    print(spec(args.scale, args.k_scale, args.duration, args.name, args.seed, expect, args.background,
+               args.initial), end="")
 
 
 if __name__ == "__main__":

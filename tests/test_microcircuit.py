@@ -37,7 +37,7 @@ def test_weight_gives_the_published_psp():
 
 
 def test_full_scale_numbers_match_the_paper():
-    sizes, n_syn, w, dc = mc.build(1.0, 1.0)
+    sizes, n_syn, w, dc, *_ = mc.build(1.0, 1.0)
     assert sizes.sum() == 77169
     # about 3e8 synapses (Potjans & Diesmann 2014: "roughly 0.3 billion")
     assert 2.9e8 < n_syn.sum() < 3.1e8
@@ -52,20 +52,27 @@ def test_full_scale_numbers_match_the_paper():
     assert w[0, 2] == pytest.approx(2 * w[0, 0]) and w[0, 1] == pytest.approx(-4 * w[0, 0])
 
 
-def test_scaling_preserves_in_degrees_and_compensates_the_mean_input():
-    sizes_f, n_f, w_f, dc_f = mc.build(1.0, 1.0)
-    sizes, n_syn, w, dc = mc.build(0.1, 0.5)
+@pytest.mark.parametrize("background", ["poisson", "dc"])
+def test_scaling_preserves_in_degrees_and_compensates_the_mean_input(background):
+    sizes_f, n_f, w_f, dc_f, w_ext_f, bg_f = mc.build(1.0, 1.0, background)
+    sizes, n_syn, w, dc, w_ext, bg = mc.build(0.1, 0.5, background)
     indegree_f, indegree = n_f / sizes_f[:, None], n_syn / sizes[:, None]
     # 6e-3: rounding the populations to whole neurons (L5I: 106.5 -> 106, 0.47 %) and small projections
     # to whole synapses
     big = n_f > 1e6
     np.testing.assert_allclose(indegree[big], 0.5 * indegree_f[big], rtol=6e-3)
     # mean input: recurrent at the full-scale rates plus dc is the same at both scales (van Albada 2015)
-    mean_f = 1e-3 * mc.TAU_SYN * (w_f * indegree_f * mc.FULL_RATES).sum(axis=1) + dc_f
-    mean = 1e-3 * mc.TAU_SYN * (w * indegree * mc.FULL_RATES).sum(axis=1) + dc
-    # the same rounding, relative to the terms summed (the dc is the largest, 400-800 pA): the mean is
-    # their small difference
-    assert np.all(np.abs(mean - mean_f) < 6e-3 * dc_f)
+    # (a Poisson background's mean, rate w_ext tau_syn, counts as input too)
+    external_f = 0.0 if background == "dc" else 1e-3 * mc.TAU_SYN * bg_f * w_ext_f
+    external = 0.0 if background == "dc" else 1e-3 * mc.TAU_SYN * bg * w_ext
+    mean_f = 1e-3 * mc.TAU_SYN * (w_f * indegree_f * mc.FULL_RATES).sum(axis=1) + dc_f + external_f
+    mean = 1e-3 * mc.TAU_SYN * (w * indegree * mc.FULL_RATES).sum(axis=1) + dc + external
+    # the same rounding, relative to the terms summed (the background is the largest, 400-800 pA): the
+    # mean is their small difference
+    assert np.all(np.abs(mean - mean_f) < 6e-3 * (dc_f + external_f))
+    if background == "poisson":  # the external in-degree scales like the others, its weight by 1/sqrt(k)
+        np.testing.assert_allclose(bg, 0.5 * bg_f)
+        assert w_ext == pytest.approx(w_ext_f / np.sqrt(0.5))
 
 
 def test_the_committed_spec_is_the_generated_full_scale_spec():
@@ -82,13 +89,13 @@ def test_the_committed_spec_is_the_generated_full_scale_spec():
 def test_small_scale_runs_with_plausible_rates(tmp_path):
     """2 % of the neurons, 10 % of the in-degrees, 300 ms on the reference engine: every population
     fires, no population runs away (the published full-scale rates are 0.9-8.7 Hz; at this scale the
-    dc background and the compensation leave them within a factor of a few)."""
+    background and the compensation leave them within a factor of a few)."""
     from snnrun.adapters.reference.adapter import ReferenceAdapter
 
     path = tmp_path / "mc.yaml"
     path.write_text(mc.spec(0.02, 0.1, "300 ms", "mc_small", 55, expect=False))
     inst = instantiate(load_spec(path))
-    sizes, n_syn, _, _ = mc.build(0.02, 0.1)
+    sizes, n_syn, *_ = mc.build(0.02, 0.1)
     for t, target in enumerate(mc.POPS):
         for s, source in enumerate(mc.POPS):
             if n_syn[t, s]:

@@ -72,6 +72,23 @@ def codegen_target(instance) -> str:
     return instance.backend_options("brian2").get("codegen", DEFAULT_CODEGEN)
 
 
+def _poisson_problems(stim, spec) -> list[tuple[str, str]]:
+    """What a Brian2 PoissonInput (plan.PoissonPlan) cannot express: it acts for the whole run on a
+    subgroup, and adds to its variable even while a voltage-jump target is refractory."""
+    out = []
+    model = MODELS.get(spec.populations[stim.population].model.type)
+    if model is not None and model.synapses.voltage_jump:
+        out.append(("target", "not on voltage-jump models on brian2 (a PoissonInput would move v while the "
+                              "neuron is refractory, which the reference discards)"))
+    if stim.params.get("start") or stim.params.get("stop") is not None:
+        out.append(("start", "start and stop are not wired on brian2 (a PoissonInput runs for the whole run)"))
+    neurons = stim.neurons
+    if neurons is not None and any(b - a != 1 for a, b in zip(neurons, neurons[1:])):
+        out.append(("target", "the target neurons must be one contiguous ascending range on brian2 (a "
+                              "PoissonInput acts on a subgroup)"))
+    return out
+
+
 class Brian2Adapter(Adapter):
     """Brian2 with the model equations of :mod:`.models`, fed the instance's explicit arrays."""
 
@@ -87,6 +104,10 @@ class Brian2Adapter(Adapter):
             if model is not None and model.membrane.check is not None:
                 problems += [spec.problem(spec.parameter_path(name, param), message)
                              for param, message in model.membrane.check(pop.model.params)]
+        for name, stim in spec.stimuli.items():
+            if stim.type == "poisson_input":
+                problems += [spec.problem(("stimuli", name, key), f"poisson_input: {message}")
+                             for key, message in _poisson_problems(stim, spec)]
         for name, proj in spec.projections.items():
             message = _fraction_problem(proj, spec.simulation.dt)
             if message is not None:

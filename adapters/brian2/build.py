@@ -114,6 +114,15 @@ def build_network(b2, plan) -> Built:
         except Exception as exc:
             raise BuildError(("projections", syn.projections[0]), exc) from exc
         objects.append(built.synapses[-1])
+    if plan.seed is not None:  # the poisson inputs draw from Brian2's generator, seeded from the spec's seed
+        b2.seed(plan.seed)
+    for p in plan.poisson_inputs:
+        try:
+            # binomial(n, rate_each dt) events per neuron and step, each adding weight to the target
+            objects.append(b2.PoissonInput(groups[p.group][p.offset:p.offset + p.size], p.target, p.n,
+                                           p.rate_each * b2.Hz, p.weight * _unit(b2, p.unit)))
+        except Exception as exc:
+            raise BuildError(("stimuli", p.name), exc) from exc
     for wp in plan.weight_probes:
         if wp.synapses is None:
             continue

@@ -131,6 +131,9 @@ def structure_hash(plan, codegen: str) -> str:
     for p in plan.probes:
         doc["probes"].append([p.group, p.brian2_name, int(p.indices.size), p.every])
     doc["weight_probes"] = [[w.synapses, int(w.indices.size), w.every] for w in plan.weight_probes]
+    # a PoissonInput's rate and weight are inlined into its code, and standalone code holds the seed
+    doc["poisson_inputs"] = [[p.name, p.group, p.offset, p.size, p.target, p.n, p.rate_each, p.weight, p.unit]
+                             for p in plan.poisson_inputs] + [plan.seed]
     return _digest(doc)
 
 

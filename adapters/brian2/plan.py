@@ -30,6 +30,7 @@ from typing import Optional
 import numpy as np
 
 from ...schema import catalogue as cat
+from ...random_streams import stream
 from ...schema.errors import BackendError
 from .models import MODELS, TRANSLATIONS, on_pre_code
 from .pieces import UNITS
@@ -143,6 +144,29 @@ class WeightProbePlan:
 
 
 @dataclass
+class PoissonPlan:
+    """A ``poisson_input`` stimulus as Brian2's PoissonInput on group neurons ``offset ...
+    offset + size - 1``: ``n`` binomial sources of ``rate_each`` (Hz) each adding ``weight`` (SI, in
+    ``unit``) to ``target``. Brian2 draws binomial(n, rate_each dt) per neuron and step, so
+    ``n = ceil(rate dt / POISSON_P_MAX)`` keeps p <= 1e-3: the count's variance is (1 - p) of the Poisson
+    one (Brian2 replaces the binomial by a normal one where n p > 5, i.e. rate dt > 5 events per step)."""
+
+    name: str
+    group: str
+    offset: int
+    size: int
+    target: str
+    n: int
+    rate_each: float
+    weight: float
+    unit: str
+
+
+#: largest per-source probability per step of a PoissonInput (PoissonPlan)
+POISSON_P_MAX = 1e-3
+
+
+@dataclass
 class Plan:
     dt: float
     n_steps: int
@@ -154,6 +178,8 @@ class Plan:
     weight_probes: list[WeightProbePlan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     member_of: dict[str, str] = field(default_factory=dict)  # neuron population -> group name
+    poisson_inputs: list[PoissonPlan] = field(default_factory=list)
+    seed: Optional[int] = None  # Brian2's seed when the network draws anything (poisson inputs)
 
 
 def _uniform(values: np.ndarray) -> bool:
@@ -168,6 +194,7 @@ def make_plan(instance) -> Plan:
     _plan_sources(instance, plan, recorded)
     _plan_synapses(instance, plan)
     _plan_stimuli(instance, plan)
+    _plan_poisson_inputs(instance, plan)
     _plan_probes(instance, plan)
     _plan_weight_probes(instance, plan)
     return plan
@@ -360,6 +387,32 @@ def _plan_stimuli(instance, plan: Plan) -> None:
             for s in np.flatnonzero(key):
                 values[:, c] += schedules[s]
         group.stimulus = StimulusTable(values, every, column.reshape(-1).astype(np.int64))
+
+
+def _plan_poisson_inputs(instance, plan: Plan) -> None:
+    """PoissonInputs on contiguous target ranges with one weight (Brian2Adapter.check refuses the rest)."""
+    for pin in instance.poisson_inputs.values():
+        group = plan.groups[plan.member_of[pin.population]]
+        neurons = np.asarray(pin.neurons, np.int64)
+        path = ("stimuli", pin.name)
+        if neurons.size == 0:
+            continue
+        if np.any(np.diff(neurons) != 1):
+            raise BackendError("brian2", "poisson_input: the target neurons must be one contiguous range "
+                                         "(a Brian2 PoissonInput acts on a subgroup)", path + ("target",))
+        table = TRANSLATIONS[group.model]
+        rule = table.weights[pin.receptor]
+        weights = table.weight_values(pin.receptor, np.full(neurons.size, pin.weight), neurons,
+                                      _spec_values(instance, pin.population), plan.dt)
+        if not _uniform(np.asarray(weights, float)):
+            raise BackendError("brian2", "poisson_input: the event's weight scales differently per target "
+                                         "neuron (per-neuron synaptic time constants)", path + ("weight",))
+        n = max(1, math.ceil(pin.rate * plan.dt / POISSON_P_MAX))
+        offset = group.members[pin.population][0] + int(neurons[0])
+        plan.poisson_inputs.append(PoissonPlan(pin.name, group.name, offset, int(neurons.size), rule.target, n,
+                                               pin.rate / n, float(np.asarray(weights, float)[0]), rule.unit))
+    if plan.poisson_inputs:
+        plan.seed = int(stream(instance.seed, "poisson_input", "brian2").integers(2 ** 31 - 1))
 
 
 def _aligned(every: int, dt: float) -> int:

@@ -22,7 +22,7 @@ from .translation import FAMILIES, TRANSLATIONS
 
 CAPABILITIES = Capabilities(
     models=frozenset(TRANSLATIONS),
-    stimuli=frozenset(cat.STIMULI),
+    stimuli=frozenset(cat.CURRENT_STIMULI),
     recordables={m: frozenset(rule.source for rule in TRANSLATIONS[m].state) for m in FAMILIES},
     heterogeneous_delays=True,
     # the reference engine's plastic delivery (snnrun.numerics.plastic_delivery) inside a transform
@@ -30,6 +30,9 @@ CAPABILITIES = Capabilities(
     plasticity=frozenset({"stdp", "stdp:nearest", "stdp:multiplicative", "stdp:axonal_delay", "tsodyks_markram",
                           "stdp+tsodyks_markram"}),
     record_weights=True,
+    reasons={"poisson_input": "not wired on nengo: its stimuli are current Processes into the neurons, and a "
+                              "per-neuron Poisson count onto a synapse's input would need a Process feeding each "
+                              "receptor's filter; the reference engine, pynn:nest and brian2 run it"},
 )
 
 

@@ -58,6 +58,7 @@ def capabilities(framework: str, extra_reasons: dict) -> Capabilities:
         "record:i_syn_exc": "NIR's CubaLIF has one synaptic current for both receptors",
         "record:i_syn_inh": "NIR's CubaLIF has one synaptic current for both receptors",
         "initial:i_syn": "NIR carries no initial state: synaptic currents start at 0",
+        "poisson_input": "a NIR graph has no stimulus input: no stimulus runs through NIR",
         **extra_reasons,
     }
     return Capabilities(models=MODELS, stimuli=frozenset(),

@@ -170,6 +170,14 @@ class PyNNNestAdapter(PyNNAdapter):
                 out.append(spec.problem(("projections", name, "synapse", "weight"),
                                         f"weights of sign opposite to receptor '{proj.synapse.receptor}': "
                                         f"{self.capabilities.reason('weight_sign')}"))
+        for name, stim in spec.stimuli.items():  # a poisson_input's events are routed the same way
+            if stim.type != "poisson_input" or cat.MODELS[spec.populations[stim.population].model.type].synapse \
+                    != "current":
+                continue
+            receptor, weight = stim.params.get("receptor", "exc"), stim.params["weight"]
+            if (weight < 0) if receptor == "exc" else (weight > 0):
+                out.append(spec.problem(("stimuli", name, "weight"), f"a weight of sign opposite to receptor "
+                                        f"'{receptor}': {self.capabilities.reason('weight_sign')}"))
         return out
 
 

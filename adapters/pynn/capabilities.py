@@ -78,13 +78,15 @@ _NEURON_PLASTICITY_REASONS = {
 _NEURON_MODELS = CURRENT_LIF | NONLINEAR | SOURCES
 NEURON = Capabilities(
     models=frozenset(_NEURON_MODELS),
-    stimuli=frozenset(cat.STIMULI),
+    stimuli=frozenset(cat.CURRENT_STIMULI),
     recordables=_recordables(_NEURON_MODELS),
     plasticity=_NEURON_PLASTICITY,
     record_weights=True,
     reasons=MappingProxyType({
         **_NEURON_PLASTICITY_REASONS,
         "lif_curr_delta": "pyNN.neuron 0.13 has no IF_curr_delta (PyNN declares it ModelNotAvailable)",
+        "poisson_input": "not wired on pynn:neuron (a NetStim per neuron would give at most one event per "
+                         "step per NetStim); the reference engine, pynn:nest and brian2 run it",
         "initial:i_syn": "synaptic currents always start at 0: NEURON's ExpISyn/AlphaISyn set them to 0 "
                          "at initialisation",
     }),
@@ -132,11 +134,13 @@ _BRIAN2_PLASTICITY_REASONS = {
 _BRIAN2_MODELS = CURRENT_LIF | {"lif_curr_delta"} | SOURCES
 BRIAN2 = Capabilities(
     models=frozenset(_BRIAN2_MODELS),
-    stimuli=frozenset(cat.STIMULI),
+    stimuli=frozenset(cat.CURRENT_STIMULI),
     recordables=_recordables(_BRIAN2_MODELS),
     reasons=MappingProxyType({
         **_BRIAN2_NONLINEAR,
         **_BRIAN2_PLASTICITY_REASONS,
+        "poisson_input": "not wired on pynn:brian2 (PyNN's SpikeSourcePoisson emits at most one spike per "
+                         "step); the brian2 backend runs it with Brian2's PoissonInput",
         "tau_refrac:heterogeneous": "pyNN.brian2 takes one refractory period per population (Brian2's "
                                     "refractory argument), so every neuron's tau_refrac must round to the "
                                     "same number of steps",

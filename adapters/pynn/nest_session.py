@@ -17,6 +17,10 @@
   reach: the amplitudes in force in steps 0 and 1 go into ``I_e`` instead (switched after step 0 if they
   differ), and the generators carry the rest relative to them. PyNN's StepCurrentSource shifts times by
   min_delay too but clamps the early ones, which would start a stimulus at t = 0 two steps late.
+- Poisson input (``poisson_input``): one native ``poisson_generator`` per stimulus (per distinct NEST
+  weight), connected to its targets with delay dt: NEST sends every target an independent train, several
+  spikes per step allowed, drawn from NEST's generator seeded by the spec's seed. Its weight converts as a
+  projection's; start and stop are moved two steps back so the events land in the reference's steps.
 - Plastic projections (STDP, Tsodyks-Markram) are NEST's own synapse models through the same array
   connect, their sources ``spike_train_injector`` nodes, and their weights are read at stops of the run
   (nest_plasticity.py).
@@ -116,6 +120,27 @@ class NestSession(Session):
             "amplitude_times": times.tolist(), "amplitude_values": np.asarray(values, float).tolist()})
         targets = self.node_ids(stim.population)[np.unique(stim.neurons)]
         self.nest.Connect(gen, self.nest.NodeCollection(targets.tolist()), syn_spec={"delay": self.dt_ms})
+
+    def inject_poisson(self, pin) -> None:
+        from types import SimpleNamespace
+
+        kind = self.inst.populations[pin.population].model.synapse
+        targets = self.node_ids(pin.population)[pin.neurons]
+        as_projection = SimpleNamespace(post_population=pin.population, receptor=pin.receptor, kind=kind,
+                                        post=np.asarray(pin.neurons, np.int64),
+                                        weight=np.full(len(pin.neurons), pin.weight))
+        weights = self.native_weights(as_projection)
+        # events of steps start_step .. stop_step - 1: a generator's spike reaches its targets one step
+        # of delay later, so start and stop go two steps back (measured: the first and the last step in
+        # which i_syn jumps are the reference's); the first two steps are out of reach, as for the
+        # current generators
+        params = {"rate": float(pin.rate), "start": max(0.0, round((pin.start_step - 2) * self.dt_ms, 9)),
+                  "stop": max(0.0, round((pin.stop_step - 2) * self.dt_ms, 9))}
+        for value in np.unique(weights):
+            chosen = targets[weights == value]
+            gen = self.nest.Create("poisson_generator", params=params)
+            self.nest.Connect(gen, self.nest.NodeCollection(np.unique(chosen).tolist()),
+                              syn_spec={"weight": float(value), "delay": self.dt_ms})
 
     def simulate(self, progress) -> None:
         switch = {name: (e0, e1) for name, (e0, e1) in self.first_steps.items() if np.any(e0 != e1)}

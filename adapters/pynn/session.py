@@ -146,6 +146,9 @@ class Session:
         for name, stim in self.inst.stimuli.items():
             self.where = ("stimuli", name)
             self.inject(stim)
+        for name, pin in self.inst.poisson_inputs.items():  # check() admits them where inject_poisson exists
+            self.where = ("stimuli", name)
+            self.inject_poisson(pin)
         self.setup_recording()
         t_build = time.perf_counter()
         self.where = ("simulation",)
@@ -227,6 +230,11 @@ class Session:
         params = {k: np.broadcast_to(v, post.size) for k, v in post.params.items()}
         weight = proj.weight if values is None else values
         return self.tables[post.type].weight_values(proj.receptor, weight, proj.post, params, self.inst.dt)
+
+    def inject_poisson(self, pin) -> None:
+        """A ``poisson_input`` stimulus (runner.instance.PoissonInputInstance); only simulators that
+        declare it in their capabilities override this."""
+        raise NotImplementedError(f"{self.module} does not run poisson_input stimuli")
 
     def inject(self, stim) -> None:
         """A stimulus as a PyNN StepCurrentSource on the instance's grid schedule (pyNN.neuron and

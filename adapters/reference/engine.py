@@ -60,6 +60,7 @@ class Engine:
         self._build_delivery()
         self._build_sources()
         self._build_stimuli()
+        self._build_poisson_inputs()
         self._build_recording()
 
     def kernel_versions(self) -> dict[str, str]:
@@ -169,6 +170,29 @@ class Engine:
             for step, (neurons, deltas) in stimulus_schedule(stims, self.n_steps).by_step().items():
                 self.stim_events.setdefault(step, []).append((gname, neurons, deltas))
 
+    def _build_poisson_inputs(self) -> None:
+        """``poisson_input`` stimuli as (group, channel, neurons in group, weight per event in the ring's
+        unit, events per step, first step, stop step, generator): each step adds a Poisson count per
+        neuron times the weight to the receptor's ring row, the row every synaptic event of that step
+        lands in, so the numpy groups and the compiled kernels read it alike (semantics.md, "Poisson
+        input"). Drawn from the engine's own stream of the spec's seed, not from the instance."""
+        from ...random_streams import stream
+        self.poisson_inputs = []
+        for pin in self.instance.poisson_inputs.values():
+            member = self.members[pin.population]
+            neurons = np.asarray(pin.neurons, np.int64) + member.offset
+            channel, scale = self.groups[member.group].weight_scale(pin.receptor, neurons)
+            if np.unique(neurons).size != neurons.size:  # a neuron listed twice gets two trains
+                neurons, repeats = np.unique(neurons, return_counts=True)
+                channel, scale = self.groups[member.group].weight_scale(pin.receptor, neurons)
+                lam = pin.rate * self.dt * repeats
+            else:
+                lam = pin.rate * self.dt
+            weight = pin.weight * np.broadcast_to(scale, neurons.shape).astype(float)
+            self.poisson_inputs.append((member.group, channel, neurons, weight, lam, pin.start_step,
+                                        min(pin.stop_step, self.n_steps),
+                                        stream(self.instance.seed, "poisson_input", pin.name, "reference")))
+
     def _build_recording(self) -> None:
         self.spike_pops = {r.population for r in self.instance.recordings if r.variable == "spikes"}
         self.probes = []
@@ -213,6 +237,7 @@ class Engine:
         routes = {g: [(m.offset, m.size, pop, deliveries.get(pop, ())) for pop, m in members.items() if m.group == g]
                   for g in groups}
         stim_events, probes, ring_len = self.stim_events, self.probes, self.ring_len
+        poisson_inputs = self.poisson_inputs
         plastic = self.plastic if self.plastic.active or self.plastic.probes else None
         for k in range(self.n_steps):
             if k in stim_events:
@@ -224,6 +249,9 @@ class Engine:
             if plastic is not None:  # weight samples, then the plastic events due before this step's input
                 plastic.begin_step(k)
             slot = k % ring_len
+            for gname, channel, neurons, weight, lam, first, stop, rng in poisson_inputs:
+                if first <= k < stop:  # a Poisson count per neuron: several events per step allowed
+                    rings[gname][slot, channel, neurons] += rng.poisson(lam, neurons.size) * weight
             for gname, slots, stepper, clears_input in group_items:
                 inputs = slots[slot]
                 try:

@@ -64,6 +64,54 @@ def _spec_settings(run_dir: Path, spec):
     return dict(data.get("compare", {}) or {}), locate, _model_types(data)
 
 
+#: stimulus types each backend draws itself (not part of the drawn instance): backends given one agree
+#: statistically, never spike for spike (schema/semantics.md, "Poisson input")
+STOCHASTIC_STIMULI = ("poisson_input",)
+#: metrics that pair spikes, neurons, traces or single weights: meaningless between independent draws
+SPIKE_LEVEL = ("count_error", "unmatched", "van_rossum", "victor_purpura", "divergence", "trace_rmse",
+               "trace_max", "weight_error")
+
+
+def stochastic_inputs(spec) -> list[str]:
+    """Names of the stimuli of ``spec`` (a Spec or the spec's YAML mapping) that every backend draws
+    with its own generator."""
+    if spec is None:
+        return []
+    if isinstance(spec, dict):
+        stimuli = spec.get("stimuli") or {}
+        return sorted(n for n, st in stimuli.items() if isinstance(st, dict) and st.get("type") in STOCHASTIC_STIMULI)
+    return sorted(n for n, st in spec.stimuli.items() if st.type in STOCHASTIC_STIMULI)
+
+
+def statistical(profile: g.Profile) -> g.Profile:
+    """``profile`` with every spike-level metric reported, not graded: the backends' inputs are
+    independent draws, so only population statistics (rates, CV, weight distributions) can agree, and
+    those no closer than two draws of a network do: at least the ``network`` profile's limits."""
+    from dataclasses import replace
+    network = g.PROFILES["network"].limits
+
+    def wider(key, limits):
+        if key in SPIKE_LEVEL:
+            return (None, None)
+        floor = network.get(key, (None, None))
+        return tuple(None if a is None else (a if b is None else max(a, b)) for a, b in zip(limits, floor))
+
+    limits = {k: wider(k, v) for k, v in profile.limits.items()}
+    return replace(profile, limits=limits, description=profile.description + "; spike-level metrics reported "
+                   "only: the spec's Poisson inputs are drawn by each backend, so agreement is statistical")
+
+
+def _spec_stochastic(run_dir: Path, spec) -> list[str]:
+    if spec is not None:
+        return stochastic_inputs(spec)
+    path = run_dir / "spec.yaml"
+    if not path.is_file():
+        return []
+    from ..schema.yaml_loader import load_yaml
+    data = load_yaml(str(path)).data
+    return stochastic_inputs(data if isinstance(data, dict) else None)
+
+
 def _model_types(data: dict) -> dict[str, str]:
     """population -> model type, from a spec mapping (a model is a name under models: or inline)."""
     models = data.get("models") or {}
@@ -116,6 +164,9 @@ def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Compari
     manifest, results = load_run(run_dir)
     compare_settings, locate, models = _spec_settings(run_dir, spec)
     prof = g.profile_for(compare_settings, profile, tolerances, locate)
+    stochastic = _spec_stochastic(run_dir, spec)
+    if stochastic:
+        prof = statistical(prof)
     statuses = manifest["backends"]
     ref = g.reference_backend(compare_settings, statuses, reference)
     report = {
@@ -125,6 +176,8 @@ def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Compari
         "profile": {"name": prof.name, "description": prof.description, "window_s": None, "tau_s": prof.tau,
                     "limits": {k: {"agree": a, "close": c, "source": prof.sources.get(k, "profile")}
                                for k, (a, c) in prof.limits.items()}},
+        # "statistical" when backends draw inputs of their own (stochastic_inputs), else "same instance"
+        "agreement": "statistical" if stochastic else "same instance", "stochastic_inputs": stochastic,
         "backends": {}, "compared": [], "populations": {}, "traces": {}, "weights": {}, "expectations": {},
         "failures": [],
         "failed_checks": {"backend_failed": [], "expectation_failed": [], "differs": []},

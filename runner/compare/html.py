@@ -86,6 +86,10 @@ def html_page(comparison) -> str:
     out.append(f"<p class='summary'>Overall {badge(report['grade'])} against reference <code>{escape(ref)}</code>, "
                f"profile <code>{escape(prof['name'])}</code> ({escape(prof['description'])}); exit code "
                f"{report['exit_code']}.</p>")
+    if report.get("stochastic_inputs"):
+        out.append("<p>Agreement is <b>statistical</b>: the stimuli " + ", ".join(
+            f"<code>{escape(n)}</code>" for n in report["stochastic_inputs"]) + " are Poisson inputs each backend "
+            "draws with its own generator, so spike-level metrics are reported only.</p>")
     out.append("<h2>Backends</h2><table><tr><th class=l>backend</th><th class=l>role</th><th>status</th>"
                "<th>grade</th><th class=l>versions</th><th>wall time</th></tr>")
     for name, info in report["backends"].items():

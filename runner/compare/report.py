@@ -87,6 +87,11 @@ def markdown(report: dict) -> str:
     out.append(f"Reference backend: `{ref}`. Profile: `{prof['name']}` ({prof['description']}); "
                f"coincidence window {si(prof['window_s'], 's')}, distance time scale {si(prof['tau_s'], 's')}.")
     out.append("")
+    if report.get("stochastic_inputs"):
+        out.append(f"Agreement is **statistical**: the stimuli {', '.join(f'`{n}`' for n in report['stochastic_inputs'])} "
+                   "are Poisson inputs each backend draws with its own generator, so no spike-level agreement is "
+                   "expected and spike-level metrics are reported only.")
+        out.append("")
     out.append(f"**Overall: {report['grade']}** (exit code {report['exit_code']}). "
                f"Compared: {', '.join(f'`{b}`' for b in report['compared']) or 'none'}.")
     out.append("")
