@@ -58,9 +58,13 @@ for t in range(8):
         mean, delay = float(w[t, s]), mc.DELAY_E if exc else mc.DELAY_I
         weight = nest.math.redraw(nest.random.normal(mean=mean, std=abs(mean) * mc.W_REL_SD),
                                   min=0.0 if exc else 10 * mean, max=10 * mean if exc else 0.0)
+        # a copy of static_synapse per projection: NEST 3 holds at most 134,217,726 connections per
+        # virtual process and synapse model, and the full scale has 3e8 on one thread
+        model = f"static_{t}_{s}"
+        nest.CopyModel("static_synapse", model)
         nest.Connect(pops[s], pops[t],
                      dict(rule="fixed_total_number", N=int(n_syn[t, s]), allow_autapses=True, allow_multapses=True),
-                     dict(synapse_model="static_synapse", weight=weight,
+                     dict(synapse_model=model, weight=weight,
                           delay=nest.math.redraw(nest.random.normal(mean=delay, std=delay * mc.DELAY_REL_SD),
                                                  min=0.1, max=10 * delay)))
 recorders = [nest.Create("spike_recorder") for _ in pops]

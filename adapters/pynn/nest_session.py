@@ -7,7 +7,8 @@
   projection on the populations' node ids (NEST's array connect). PyNN's FromListConnector makes one
   Connect per target neuron and takes 4.0 s for CUBA's 320k synapses, ArrayConnector 3.4 s, this 0.04 s.
   Weights are converted exactly as pyNN.nest does (its StaticSynapse translation, the cell type's
-  ``receptor_scale``, negative inhibitory conductances).
+  ``receptor_scale``, negative inhibitory conductances). Past NEST's limit of 134,217,726 connections
+  per virtual process and synapse model, copies of ``static_synapse`` take the rest (``_static_models``).
 - Spike sources: native ``spike_generator`` nodes with the stamps as spike times, connected straight to
   the targets. PyNN's SpikeSourceArray puts a parrot neuron behind each generator and shifts the times
   back by min_delay, which fails for a stamp at ``dt`` (a spike at t = 0 is refused). A generator spike
@@ -48,6 +49,11 @@ from .session import Session, amplitude_at, schedule
 #: hh_cond_exp_traub lists g_ex and g_in as recordables but refuses to set them (NEST 3.10, checked)
 FIXED_INITIAL = {"hh_cond_exp_traub": ("g_ex", "g_in")}
 
+#: static synapses per NEST synapse model before the next copy of ``static_synapse`` takes over: NEST's
+#: limit of 134,217,726 per virtual process and model (checked on NEST 3.10), less room for the devices'
+#: connections (recorders, generators), which use ``static_synapse`` too
+MAX_PER_MODEL = 134_217_726 - 10_000_000
+
 
 class NestSession(Session):
     module = "pyNN.nest"
@@ -84,6 +90,7 @@ class NestSession(Session):
         self.generators: dict[str, object] = {}  # source population -> NodeCollection of spike_generators
         self.ids: dict[str, np.ndarray] = {}
         self.plastic = NestPlasticity(self)
+        self._static_model, self._static_count, self._static_copies = "static_synapse", 0, 0
         self._plan_stimuli()
 
     # -- stimuli: steps 0 and 1 through I_e, the rest through generators ------------------------------
@@ -214,8 +221,29 @@ class NestSession(Session):
         pre = self.node_ids(proj.pre_population)[proj.pre]
         post = self.node_ids(proj.post_population)[proj.post]
         delay = np.round(proj.delay_steps * self.dt_ms, 9)
-        self.nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse",
-                                                    "weight": self.native_weights(proj), "delay": delay})
+        weight = self.native_weights(proj)
+        for model, chunk in self._static_models(pre.size):
+            self.nest.Connect(pre[chunk], post[chunk], "one_to_one",
+                              {"synapse_model": model, "weight": weight[chunk], "delay": delay[chunk]})
+
+    def _static_models(self, n: int):
+        """(synapse model, slice) for the next ``n`` static synapses. NEST 3 holds at most 134,217,726
+        connections per virtual process and synapse model (a 27-bit index; the full-scale microcircuit's
+        3e8 on one thread fail with 'Too many connections'): ``static_synapse`` takes them until a total of
+        MAX_PER_MODEL, then copies of it (``nest.CopyModel``, identical dynamics) take the rest. Counting
+        the total, not per virtual process, is conservative; small networks use ``static_synapse`` alone."""
+        done = 0
+        while done < n:
+            room = MAX_PER_MODEL - self._static_count
+            if room <= 0:
+                self._static_copies += 1
+                self._static_model = f"snnrun_static_synapse_{self._static_copies}"
+                self.nest.CopyModel("static_synapse", self._static_model)
+                self._static_count, room = 0, MAX_PER_MODEL
+            take = min(room, n - done)
+            yield self._static_model, slice(done, done + take)
+            self._static_count += take
+            done += take
 
     def stops(self) -> set[int]:
         return self.plastic.stops()
