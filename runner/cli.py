@@ -214,13 +214,16 @@ def _finish(lines_by_code: dict, debug: bool) -> None:
     raise typer.Exit(int(codes[0]))
 
 
-def _backends_at_once(names, jobs: Optional[int]) -> int:
-    """How many backends run at the same time (each holds its own copy of the network)."""
+def _backends_at_once(spec, names, jobs: Optional[int]) -> list[str]:
+    """The backends that may run at the same time (each holds its own copy of the network): as many as
+    run at once, the most memory-hungry per synapse first (runner/estimate.py)."""
     import os
     from .adapters.registry import known_backends
+    from .estimate import synapse_bytes
 
-    count = len(known_backends()) if "all" in names else len(set(names))
-    return max(1, min(count, jobs or os.cpu_count() or 1))
+    names = list(known_backends()) if "all" in names else sorted(set(names) or {"reference"})
+    names.sort(key=lambda b: -synapse_bytes(spec, b))
+    return names[:max(1, min(len(names), jobs or os.cpu_count() or 1))]
 
 
 def _compare_and_report(run_dir: Path, profile, reference, spec, html: bool, quiet: bool):
@@ -303,7 +306,7 @@ def run_command(
             profile_for(loaded.compare, profile, locate=loaded.problem)
         if not force:  # before anything is drawn: refuse what cannot fit this machine
             from .estimate import check_fits
-            check_fits(loaded, _backends_at_once(backend or list(loaded.simulation.backends), jobs))
+            check_fits(loaded, _backends_at_once(loaded, backend or list(loaded.simulation.backends), jobs))
         outcome = execute(loaded, backend=backend or None, out=out, progress=progress.factory,
                           keep_going=True, timeout=timeout, max_workers=jobs, status=status, run_id=run_id,
                           save_instance=save_instance, mpi=mpi)

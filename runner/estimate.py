@@ -12,7 +12,10 @@ bytes per item measured on this project's machine type (Python 3.11, numpy 2.3, 
   transients: 21 bytes/synapse measured on the 10 % microcircuit, 3e7 synapses) and up to 80 more in
   each backend that runs it (the reference engine's compiled kernels read the instance and add almost
   nothing, 13.6 bytes/synapse in all for 10^7 synapses; its numpy kernel's compressed rows about 40; NEST
-  under PyNN, with the worker's copy of the instance, 69 on the 10 % microcircuit);
+  under PyNN, with the worker's copy of the instance, 69 on the 10 % microcircuit). Where a backend's
+  cost was measured it is charged its own (:data:`SYNAPSE_BYTES_BY_BACKEND`): the full-scale microcircuit
+  (2.99e8 synapses) peaked at 5135 MiB on the reference engine with its compiled kernels (18 bytes per
+  synapse in all) and 19475 MiB on pynn:nest (68 in all, 44 beyond the instance's 24);
 - a neuron costs about 100 bytes drawn (parameters and initial values as float64 arrays) and 240 more in
   a backend (the reference engine's state and propagators measured 340 in all);
 - a source spike costs 8 bytes (an int64 step) in the instance and 8 more in each backend;
@@ -30,7 +33,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 from .schema.errors import ExitCode, SnnrunError
 from .schema.model import Distribution, Quantity, Spec, Values
@@ -42,6 +45,11 @@ BYTES = {
     "source spike": (8, 8),
     "recorded sample": (0, 24),
 }
+#: bytes per synapse a backend adds to the drawn instance, where measured (module docstring; the others
+#: are charged BYTES["synapse"][1]). The reference engine's compiled delivery reads the instance's arrays
+#: (8 charged, 18 measured in all with the instance), its numpy kernel builds compressed rows of its own
+REFERENCE_SYNAPSE_BYTES = {"numba": 8, "numpy": 40}
+SYNAPSE_BYTES_BY_BACKEND = {"pynn:nest": 48}
 #: more steps than this are refused without --force: 10^9 steps of 0.1 ms are 28 hours of simulated time,
 #: and at the reference engine's 8 us per step of a one-neuron network at least 2 hours of wall time
 MAX_STEPS = 10**9
@@ -129,16 +137,33 @@ def _source_spikes(pop, duration: float) -> float:
     return float(len(times) * pop.size)
 
 
-def estimate(spec: Spec, backends: int = 1) -> Estimate:
-    """Counts and peak bytes of running ``spec`` on ``backends`` backends at once (no drawing)."""
+def synapse_bytes(spec: Spec, backend: str) -> float:
+    """Bytes per synapse ``backend`` adds to the drawn instance (module docstring)."""
+    if backend == "reference":
+        import importlib.util
+
+        kernel = (spec.simulation.options or {}).get("reference", {}).get("kernel", "auto")
+        compiled = kernel != "numpy" and importlib.util.find_spec("numba") is not None
+        return REFERENCE_SYNAPSE_BYTES["numba" if compiled else "numpy"]
+    return SYNAPSE_BYTES_BY_BACKEND.get(backend, BYTES["synapse"][1])
+
+
+def estimate(spec: Spec, backends: Union[int, Sequence[str]] = 1) -> Estimate:
+    """Counts and peak bytes of running ``spec`` on ``backends`` at once (no drawing): a number of
+    backends, each charged the largest per-synapse cost, or their names, each charged its own."""
     from .schema import catalogue as cat
 
     sim = spec.simulation
     est = Estimate(steps=int(round(sim.duration / sim.dt)))
+    if isinstance(backends, int):
+        count, synapse_extra = backends, BYTES["synapse"][1] * backends
+    else:
+        count, synapse_extra = len(backends), sum(synapse_bytes(spec, b) for b in backends)
 
-    def add(kind: str, count: float, path: tuple, what: str) -> None:
+    def add(kind: str, count_: float, path: tuple, what: str) -> None:
         drawn, per_backend = BYTES[kind]
-        n_bytes = count * (drawn + per_backend * backends)
+        extra = synapse_extra if kind == "synapse" else per_backend * count
+        n_bytes = count_ * (drawn + extra)
         est.bytes += n_bytes
         est.parts.append((n_bytes, path, what))
 
@@ -200,7 +225,7 @@ def available_memory() -> Optional[int]:
     return min(found) if found else None
 
 
-def check_fits(spec: Spec, backends: int = 1, available: Optional[int] = None) -> Estimate:
+def check_fits(spec: Spec, backends: Union[int, Sequence[str]] = 1, available: Optional[int] = None) -> Estimate:
     """Raise :class:`TooLarge` (one line, at the largest element) when ``spec`` needs more memory than this
     machine has available or more than :data:`MAX_STEPS` steps; return the estimate otherwise."""
     est = estimate(spec, backends)
@@ -212,7 +237,8 @@ def check_fits(spec: Spec, backends: int = 1, available: Optional[int] = None) -
     available = available_memory() if available is None else available
     if available is not None and est.bytes > available:
         n_bytes, path, what = est.largest()
-        backends_text = f" on {backends} backends at once" if backends > 1 else ""
+        count = backends if isinstance(backends, int) else len(backends)
+        backends_text = f" on {count} backends at once" if count > 1 else ""
         raise TooLarge(str(spec.problem(path, (
             f"the run needs about {size_text(est.bytes)}{backends_text} ({what} here: {size_text(n_bytes)}), "
             f"more than the {size_text(available)} of memory available; --force runs it anyway"))))

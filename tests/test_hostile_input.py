@@ -361,6 +361,31 @@ record:
         check_fits(spec, available=1000)
 
 
+def test_named_backends_are_charged_their_own_measured_cost_per_synapse():
+    """A backend whose cost per synapse was measured (the full-scale microcircuit, README) is charged
+    that, the others the table's worst case; the reference engine's numpy kernel more than its compiled
+    one; and the CLI counts the most expensive of the backends that run at once."""
+    import importlib.util
+    from snnrun.cli import _backends_at_once
+    from snnrun.estimate import BYTES, REFERENCE_SYNAPSE_BYTES, SYNAPSE_BYTES_BY_BACKEND, estimate
+    text = BASE.replace("size: 2", "size: 1000") + """projections:
+  p1: {pre: a, post: a, connect: {rule: fixed_indegree, n: 100}, synapse: {weight: 1 pA}}
+"""
+    spec = load_spec("e.yaml", text=text)
+    # over the drawn instance alone (0 backends): what one backend adds
+    synapse_part = {b: estimate(spec, [b]).bytes - estimate(spec, 0).bytes for b in ("pynn:nest", "pynn:neuron")}
+    neuron_part = 1000 * BYTES["neuron"][1]
+    assert synapse_part["pynn:nest"] == pytest.approx(1e5 * SYNAPSE_BYTES_BY_BACKEND["pynn:nest"] + neuron_part)
+    assert synapse_part["pynn:neuron"] == pytest.approx(1e5 * BYTES["synapse"][1] + neuron_part)
+    assert estimate(spec, ["pynn:nest"]).bytes < estimate(spec, 1).bytes
+    numpy_spec = load_spec("e.yaml", text=text.replace("simulation: {", "simulation: {options: {reference: {kernel: numpy}}, ", 1))
+    kernel = "numba" if importlib.util.find_spec("numba") else "numpy"
+    assert estimate(numpy_spec, ["reference"]).bytes - estimate(spec, ["reference"]).bytes == pytest.approx(
+        1e5 * (REFERENCE_SYNAPSE_BYTES["numpy"] - REFERENCE_SYNAPSE_BYTES[kernel]))
+    assert _backends_at_once(spec, ["reference", "pynn:nest", "pynn:neuron"], jobs=2) == ["pynn:neuron", "pynn:nest"]
+    assert _backends_at_once(spec, [], jobs=None) == ["reference"]
+
+
 # --- stale partial folders ----------------------------------------------------------------------------
 
 def test_stale_partial_folders_are_removed_by_the_next_run(tmp_path):
