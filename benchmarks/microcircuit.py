@@ -57,7 +57,7 @@ def main() -> int:
     ap.add_argument("--duration", default="1 s")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--only", default="reference,pynn-nest,nest")
-    ap.add_argument("--threads", type=int, default=1, help="threads of the native NEST script")
+    ap.add_argument("--threads", type=int, default=1, help="NEST threads of the native script and of pynn:nest")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--background", choices=["poisson", "dc"], default="poisson",
                     help="external input (specs/make_microcircuit.py): Poisson trains (default) or dc")
@@ -67,8 +67,13 @@ def main() -> int:
     duration_ms = float(args.duration.split()[0]) * (1000.0 if args.duration.split()[1] == "s" else 1.0)
     tmp = Path(tempfile.mkdtemp(prefix="snnrun_mc_"))
     spec = tmp / "microcircuit.yaml"
-    spec.write_text(mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False,
-                            background=args.background, initial=args.initial))
+    text = mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False,
+                   background=args.background, initial=args.initial)
+    if args.threads > 1:  # pynn:nest on the same thread count as the native script
+        simulation = f"simulation: {{duration: {args.duration}, dt: 0.1 ms"
+        assert simulation in text
+        text = text.replace(simulation, simulation + f', options: {{"pynn:nest": {{threads: {args.threads}}}}}', 1)
+    spec.write_text(text)
     snnrun = str(BIN / "snnrun")
     # --force: the pre-run estimate (runner/estimate.py) charges every backend the 80 bytes per synapse of
     # its worst backend and so refuses the full scale on 24 GiB; the benchmark measures what a run really takes

@@ -60,7 +60,7 @@ class RunOutcome:
 def population_summary(spec: Spec, spikes) -> dict:
     """Per population: size, spike count, mean rate (Hz) over the whole run and mean CV of inter-spike
     intervals (over neurons with at least 3 spikes; None when none has)."""
-    from .compare.metrics import cv_isi, split_trains
+    from .compare.metrics import cv_isi_of
 
     out = {}
     for name, pop in spec.populations.items():
@@ -69,7 +69,7 @@ def population_summary(spec: Spec, spikes) -> dict:
         ids, times = spikes[name]
         out[name] = {"size": pop.size, "spikes": int(ids.size),
                      "rate_hz": int(ids.size) / (pop.size * spec.simulation.duration),
-                     "cv_isi": cv_isi(split_trains(ids, times, pop.size))}
+                     "cv_isi": cv_isi_of(ids, times, pop.size)}
     return out
 
 

@@ -78,6 +78,26 @@ def test_counts_rates_and_cv():
     # intervals 1, 1, 2: mean 4/3, std sqrt(2/9): CV = sqrt(2)/4
     assert m.cv_isi([a(0, 1, 2, 4)]) == pytest.approx(math.sqrt(2) / 4)
     assert m.cv_isi([a(0, 1)]) is None
+    assert m.cv_isi([]) is None and m.cv_isi([a(), a()]) is None
+
+
+def test_cv_isi_of_flat_spikes_is_the_per_neuron_definition():
+    """The vectorised form against the definition written out neuron by neuron with numpy's std and mean,
+    on unsorted random spikes where some neurons have 0-2 spikes (left out) and neuron ids are missing;
+    1e-12 relative: only the order of the sums differs."""
+    rng = np.random.default_rng(3)
+    size = 200
+    ids = rng.integers(0, size, 3000)
+    ids[ids % 7 == 0] = 5  # many on one neuron, none on the other multiples of 7
+    times = rng.uniform(0, 2.0, ids.size)
+    by_hand = []
+    for i in range(size):
+        t = np.sort(times[ids == i])
+        if t.size >= 3:
+            isi = np.diff(t)
+            by_hand.append(isi.std() / isi.mean())
+    assert m.cv_isi_of(ids, times, size) == pytest.approx(np.mean(by_hand), rel=1e-12)
+    assert m.cv_isi_of(np.array([0, 1, 1]), np.array([0.1, 0.2, 0.3]), 2) is None
 
 
 def test_trace_errors_by_hand():

@@ -50,12 +50,34 @@ def rate(trains: Trains, duration: float) -> float:
 def cv_isi(trains: Trains) -> Optional[float]:
     """Mean over neurons with at least 3 spikes of std/mean of their inter-spike intervals (the
     definition ``expect`` uses); None when no neuron has 3 spikes."""
-    cvs = []
-    for t in trains:
-        if t.size >= 3:
-            isi = np.diff(t)
-            cvs.append(isi.std() / isi.mean())
-    return float(np.mean(cvs)) if cvs else None
+    if not trains:
+        return None
+    sizes = np.fromiter((t.size for t in trains), np.int64, len(trains))
+    ids = np.repeat(np.arange(len(trains)), sizes)
+    times = np.concatenate(trains) if sizes.sum() else np.empty(0)
+    return cv_isi_of(ids, times, len(trains))
+
+
+def cv_isi_of(ids: np.ndarray, times: np.ndarray, size: int) -> Optional[float]:
+    """:func:`cv_isi` of a population's ``(neuron ids, times)`` (s) without splitting it into trains:
+    per neuron, the std (population form, as ``np.std``) over the mean of its intervals, computed for all
+    neurons at once with bincount (a loop over 4000 neurons' trains took 40 ms of a 0.7 s CUBA run)."""
+    ids = np.asarray(ids, np.int64)
+    times = np.asarray(times, np.float64)
+    order = np.lexsort((times, ids))
+    ids, times = ids[order], times[order]
+    same = ids[1:] == ids[:-1]
+    isi, owner = np.diff(times)[same], ids[1:][same]
+    n = np.bincount(owner, minlength=size)
+    keep = n >= 2  # intervals, i.e. at least 3 spikes
+    if not keep.any():
+        return None
+    mean = np.bincount(owner, isi, minlength=size)[keep] / n[keep]
+    full_mean = np.zeros(size)
+    full_mean[keep] = mean
+    dev = isi - full_mean[owner]
+    var = np.bincount(owner, dev * dev, minlength=size)[keep] / n[keep]
+    return float(np.mean(np.sqrt(var) / mean))
 
 
 def relative_count_difference(a: Trains, b: Trains) -> float:
