@@ -2,11 +2,14 @@
 specs/make_microcircuit.py (imported from it, so both describe one network): iaf_psc_exp, the
 background as one poisson_generator per population at K_ext * 8 Hz connected to every neuron with
 w_ext (NEST gives each target an independent train; the model's own implementation), or with
-``--background dc`` its mean as I_e, initial v as ``--initial`` (specs/make_microcircuit.py), fixed_total_number with multapses and autapses, weights and delays normal and
-clipped as in the spec. NEST draws its own connectivity (seed --seed), so only statistics compare.
+``--background dc`` its mean as I_e, initial v as ``--initial`` (specs/make_microcircuit.py), fixed_total_number with multapses and autapses, weights and delays normal and,
+as in the model's own implementation, redrawn outside their bounds (``--delay-rule clip`` clips the
+delays at them instead, as the spec does). NEST draws its own connectivity (seed --seed), so only
+statistics compare.
 
     python benchmarks/microcircuit_nest.py [--scale 0.1] [--k-scale 1] [--duration-ms 1000] [--threads 1]
                                            [--background poisson|dc] [--initial optimized|original]
+                                           [--seed 55] [--delay-rule redraw|clip]
 
 Prints ``spikes=<N> rate_hz=<mean rate>`` and one JSON line ``rates={...}`` (Hz per population).
 """
@@ -29,6 +32,8 @@ ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--seed", type=int, default=55)
 ap.add_argument("--background", choices=["poisson", "dc"], default="poisson")
 ap.add_argument("--initial", choices=["optimized", "original"], default="optimized")
+ap.add_argument("--delay-rule", choices=["redraw", "clip"], default="redraw",
+                help="delays outside [0.1 ms, 10 x mean]: redrawn (the model's own) or clipped (the spec's)")
 args = ap.parse_args()
 
 if hasattr(nest, "VerbosityLevel"):
@@ -50,6 +55,14 @@ for i, size in enumerate(sizes):
     if args.background == "poisson":
         generator = nest.Create("poisson_generator", params={"rate": float(bg_rate[i])})
         nest.Connect(generator, pop, syn_spec={"weight": float(w_ext), "delay": 0.1})
+
+
+def delays(value, low, high):
+    if args.delay_rule == "clip":
+        return nest.math.min(nest.math.max(value, low), high)
+    return nest.math.redraw(value, min=low, max=high)
+
+
 for t in range(8):
     for s in range(8):
         if n_syn[t, s] == 0:
@@ -65,8 +78,7 @@ for t in range(8):
         nest.Connect(pops[s], pops[t],
                      dict(rule="fixed_total_number", N=int(n_syn[t, s]), allow_autapses=True, allow_multapses=True),
                      dict(synapse_model=model, weight=weight,
-                          delay=nest.math.redraw(nest.random.normal(mean=delay, std=delay * mc.DELAY_REL_SD),
-                                                 min=0.1, max=10 * delay)))
+                          delay=delays(nest.random.normal(mean=delay, std=delay * mc.DELAY_REL_SD), 0.1, 10 * delay)))
 recorders = [nest.Create("spike_recorder") for _ in pops]
 for pop, rec in zip(pops, recorders):
     nest.Connect(pop, rec)
