@@ -63,12 +63,15 @@ def main() -> int:
                     help="external input (specs/make_microcircuit.py): Poisson trains (default) or dc")
     ap.add_argument("--initial", choices=["optimized", "original"], default="optimized",
                     help="initial v (specs/make_microcircuit.py)")
+    ap.add_argument("--bounds", choices=["truncate", "clip"], default="truncate",
+                    help="weight and delay bounds of the spec (specs/make_microcircuit.py); the native "
+                         "script's delays follow (--delay-rule redraw or clip)")
     args = ap.parse_args()
     duration_ms = float(args.duration.split()[0]) * (1000.0 if args.duration.split()[1] == "s" else 1.0)
     tmp = Path(tempfile.mkdtemp(prefix="snnrun_mc_"))
     spec = tmp / "microcircuit.yaml"
     text = mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False,
-                   background=args.background, initial=args.initial)
+                   background=args.background, initial=args.initial, bounds=args.bounds)
     if args.threads > 1:  # pynn:nest on the same thread count as the native script
         simulation = f"simulation: {{duration: {args.duration}, dt: 0.1 ms"
         assert simulation in text
@@ -83,12 +86,13 @@ def main() -> int:
                       "pynn-nest"),
         "nest": ([PY, "benchmarks/microcircuit_nest.py", "--scale", str(args.scale), "--k-scale", str(args.k_scale),
                   "--duration-ms", str(duration_ms), "--threads", str(args.threads),
-                  "--background", args.background, "--initial", args.initial], None),
+                  "--background", args.background, "--initial", args.initial,
+                  "--delay-rule", "redraw" if args.bounds == "truncate" else "clip"], None),
     }
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     info = machine_info()
     print(f"# Microcircuit, scale {args.scale:g}, k_scale {args.k_scale:g}, {args.duration}, "
-          f"{args.background} background, {args.initial} initial v\n")
+          f"{args.background} background, {args.initial} initial v, {args.bounds} bounds\n")
     for k, v in info.items():
         print(f"- {k}: {v}")
     results = {}

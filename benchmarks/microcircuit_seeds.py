@@ -2,7 +2,7 @@
 instance, run on the reference engine with several seeds of its ``poisson_input`` streams.
 
     python benchmarks/microcircuit_seeds.py [--scale 1] [--seeds 55,56,57] [--duration "1 s"]
-                                            [--json out.json]
+                                            [--bounds truncate|clip] [--json out.json]
 
 The network (connectivity, weights, delays, initial v) is drawn once from seed 55, as in
 benchmarks/microcircuit.py; for each seed the instance's master seed is then replaced, which changes only
@@ -37,11 +37,14 @@ def main() -> int:
     ap.add_argument("--k-scale", type=float, default=1.0)
     ap.add_argument("--duration", default="1 s")
     ap.add_argument("--seeds", default="55,56,57")
+    ap.add_argument("--bounds", choices=["truncate", "clip"], default="truncate",
+                    help="weight and delay bounds (specs/make_microcircuit.py)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     path = Path(tempfile.mkdtemp(prefix="snnrun_mc_seeds_")) / "microcircuit.yaml"
-    path.write_text(mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False))
+    path.write_text(mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False,
+                            bounds=args.bounds))
     spec = load_spec(path)
     t0 = time.perf_counter()
     inst = instantiate(spec)

@@ -108,8 +108,8 @@ def _upper(value) -> float:
     if isinstance(value, Values):
         return max(value.values, default=0.0)
     if isinstance(value, Distribution):
-        if value.clip:
-            return value.clip[1]
+        if value.clip or value.truncate:
+            return (value.clip or value.truncate)[1]
         p = value.params
         if value.name == "uniform":
             return p["high"]

@@ -180,17 +180,28 @@ def draw_value(value: ValueSpec, n: int, rng: np.random.Generator | None) -> np.
     if isinstance(value, Values):
         return np.asarray(value.values, dtype=float)
     assert isinstance(value, Distribution)
-    if value.name == "uniform":
-        out = rng.uniform(value.params["low"], value.params["high"], n)
-    elif value.name == "normal":
-        out = rng.normal(value.params["mean"], value.params["std"], n)
-    elif value.name == "lognormal":
-        out = rng.lognormal(value.params["mu"], value.params["sigma"], n) * value.unit
-    else:
-        out = rng.choice(np.asarray(value.choices, dtype=float), n)
+    out = _draw(value, n, rng)
     if value.clip:
         np.clip(out, value.clip[0], value.clip[1], out=out)
+    if value.truncate:
+        # redraw what falls outside until nothing does: the distribution truncated to [low, high] (the
+        # loader refuses intervals holding less than 1e-3 of the mass, so this ends in a few rounds)
+        low, high = value.truncate
+        outside = np.flatnonzero((out < low) | (out > high))
+        while outside.size:
+            out[outside] = _draw(value, outside.size, rng)
+            outside = outside[(out[outside] < low) | (out[outside] > high)]
     return out
+
+
+def _draw(value: Distribution, n: int, rng: np.random.Generator) -> np.ndarray:
+    if value.name == "uniform":
+        return rng.uniform(value.params["low"], value.params["high"], n)
+    if value.name == "normal":
+        return rng.normal(value.params["mean"], value.params["std"], n)
+    if value.name == "lognormal":
+        return rng.lognormal(value.params["mu"], value.params["sigma"], n) * value.unit
+    return rng.choice(np.asarray(value.choices, dtype=float), n)
 
 
 #: synapses per chunk when drawing per-synapse values (8 MB of float64)
@@ -207,7 +218,8 @@ def _synapse_weights(value: ValueSpec, n: int, rng_of) -> np.ndarray:
 def _delay_steps(value: ValueSpec, n: int, dt: float, rng_of) -> np.ndarray:
     """Per-synapse delays in steps, ``max(1, round(delay / dt))``, in the smallest signed type that holds
     them; one value for all: a read-only broadcast. Continuous distributions are drawn in chunks (one
-    value per draw, so the same values as one call) and converted chunk by chunk."""
+    value per draw, so the same values as one call; a truncated one redraws after each chunk) and
+    converted chunk by chunk."""
     if isinstance(value, Quantity):
         steps = max(1, int(np.rint(value.value / dt)))
         return uniform_array(steps, n, smallest_signed(np.array([steps])))

@@ -96,6 +96,7 @@ def build_schema() -> dict:
                 "values": {"type": "array", "items": _ref("number_or_quantity"), "minItems": 1},
                 "unit": {"type": "string", "maxLength": 16},
                 "clip": {"type": "array", "items": _ref("number_or_quantity"), "minItems": 2, "maxItems": 2},
+                "truncate": {"type": "array", "items": _ref("number_or_quantity"), "minItems": 2, "maxItems": 2},
             }, ("distribution",)),
             "allOf": [
                 {"if": {"properties": {"distribution": {"const": "uniform"}}},

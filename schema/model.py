@@ -87,13 +87,16 @@ class Distribution:
 
     ``uniform``: low, high. ``normal``: mean, std. ``lognormal``: mu, sigma of the underlying normal of
     ``value / unit`` (``unit`` is the SI factor of the unit given). ``choice``: ``choices``.
-    ``clip`` (low, high) clips the drawn values (SI).
+    ``clip`` (low, high) clips the drawn values (SI); ``truncate`` (low, high) redraws the values outside
+    instead, so the distribution is truncated to [low, high] (PyNN's ``normal_clipped``, NEST's
+    ``redraw``) rather than piling mass on the bounds. At most one of the two.
     """
 
     name: str
     params: Mapping[str, float]
     dimension: Dimension
     clip: tuple[float, float] | None = None
+    truncate: tuple[float, float] | None = None
     choices: tuple[float, ...] = ()
     unit: float = 1.0
 

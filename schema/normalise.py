@@ -216,7 +216,7 @@ class _Normaliser(RecordExpectMixin):
                 return f"got {format_quantity(low, value.dimension)}"
             if isinstance(value, Values):
                 return f"got {format_quantity(low, value.dimension)} for some neuron"
-            return "but the distribution can draw such values (give it a clip)"
+            return "but the distribution can draw such values (give it a clip or truncate)"
 
         self._check_poisson_rate(mtype, params, where)
         for name in ("tau_m", "cm", "tau_syn_exc", "tau_syn_inh", "tau_w"):
@@ -256,7 +256,7 @@ class _Normaliser(RecordExpectMixin):
             return
         if rate * self.dt > 1 + 1e-9:
             limit = format_quantity(1 / self.dt, F)
-            what = (f"the distribution can draw rates above 1/dt = {limit} (give it a clip)" if rate == float("inf")
+            what = (f"the distribution can draw rates above 1/dt = {limit} (give it a clip or truncate)" if rate == float("inf")
                     else f"{format_quantity(rate, F)} is above 1/dt = {limit}")
             self.report(where(name), f"{what}: a Poisson source spikes at most once per step of dt, so the rate "
                                      "would be clipped; use a smaller dt, or split the drive over several sources")
@@ -378,7 +378,7 @@ class _Normaliser(RecordExpectMixin):
             if low < self.dt * (1 - 1e-9):
                 shown = "can be" if low == float("-inf") else f"is {format_quantity(low, T)},"
                 self.report(delay_path, f"delay {shown} shorter than dt ({format_quantity(self.dt, T)}); "
-                                               "delays must be >= dt (give distributions a clip)")
+                                               "delays must be >= dt (give distributions a clip or truncate)")
         if weight is not None and mtype.synapse == "conductance" and value_bounds(weight)[0] < 0:
             self.report(weight_path, "conductance weights must not be negative "
                                             "(the receptor's reversal potential sets the sign)")

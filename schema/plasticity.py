@@ -71,7 +71,7 @@ def check_initial_weights(rule: Stdp, weight: ValueSpec, dimension: Dimension, p
             f"lie in [{format_quantity(low, dimension)}, {format_quantity(high, dimension)}],"
         report(path, f"the weights {shown} outside the plasticity rule's [w_min, w_max] = "
                      f"[{format_quantity(rule.w_min, dimension)}, {format_quantity(rule.w_max, dimension)}] "
-                     "(give distributions a clip)")
+                     "(give distributions a clip or truncate)")
 
 
 def weight_expectation(index: int, raw: Mapping, path: Path, dimension: Optional[Dimension], report: Report,

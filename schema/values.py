@@ -128,19 +128,71 @@ def _distribution(raw: dict, dimension: Dimension, path: Path, report: Report) -
         choices = tuple(number_or_quantity(v, dimension, path + ("values", i), report, unit)
                         for i, v in enumerate(raw["values"]))
         ok = all(c is not None for c in choices)
-    clip = None
-    if "clip" in raw:
-        low = number_or_quantity(raw["clip"][0], dimension, path + ("clip", 0), report, unit)
-        high = number_or_quantity(raw["clip"][1], dimension, path + ("clip", 1), report, unit)
-        if low is None or high is None:
-            return None
-        if low > high:
-            report(path + ("clip",), "clip needs [low, high] with low <= high")
-            return None
-        clip = (low, high)
+    bounds = {}
+    for key in ("clip", "truncate"):
+        if key in raw:
+            low = number_or_quantity(raw[key][0], dimension, path + (key, 0), report, unit)
+            high = number_or_quantity(raw[key][1], dimension, path + (key, 1), report, unit)
+            if low is None or high is None:
+                return None
+            if low > high:
+                report(path + (key,), f"{key} needs [low, high] with low <= high")
+                return None
+            bounds[key] = (low, high)
+    if len(bounds) == 2:
+        report(path + ("truncate",), "give clip (values outside go to the bounds) or truncate (values outside "
+                                     "are redrawn), not both")
+        return None
     if not ok:
         return None
-    return Distribution(name, params, dimension, clip=clip, choices=choices, unit=factor)
+    value = Distribution(name, params, dimension, clip=bounds.get("clip"), truncate=bounds.get("truncate"),
+                         choices=choices, unit=factor)
+    if value.truncate is not None:
+        kept = truncated_mass(value)
+        if kept < MIN_TRUNCATED_MASS:
+            report(path + ("truncate",), f"[low, high] keeps {kept:.2g} of the distribution's mass (at least "
+                                         f"{MIN_TRUNCATED_MASS:g} needed: values outside are redrawn until "
+                                         "they fall inside); move the bounds or use clip")
+            return None
+    return value
+
+
+#: the least probability a ``truncate`` interval may hold: below it, redrawing takes more than 1000 draws
+#: per value on average
+MIN_TRUNCATED_MASS = 1e-3
+
+
+def _normal_mass(a: float, b: float) -> float:
+    """P(a <= Z <= b) for a standard normal Z, through erfc on the side of the tail the interval lies
+    in (erf's 1 - 1 would round a far tail's mass to 0)."""
+    if a + b > 0:
+        return 0.5 * (math.erfc(a / math.sqrt(2)) - math.erfc(b / math.sqrt(2)))
+    return 0.5 * (math.erfc(-b / math.sqrt(2)) - math.erfc(-a / math.sqrt(2)))
+
+
+def truncated_mass(value: Distribution) -> float:
+    """The probability that one draw of ``value`` (ignoring its truncate) lies in its ``truncate`` [low,
+    high] (closed forms: the normal's and lognormal's CDF through erf)."""
+    low, high = value.truncate
+    p = value.params
+    if value.name == "uniform":
+        width = p["high"] - p["low"]
+        overlap = min(high, p["high"]) - max(low, p["low"])
+        if width == 0:
+            return float(low <= p["low"] <= high)
+        return max(0.0, overlap) / width
+    if value.name == "normal":
+        if p["std"] == 0:
+            return float(low <= p["mean"] <= high)
+        return _normal_mass((low - p["mean"]) / p["std"], (high - p["mean"]) / p["std"])
+    if value.name == "lognormal":
+        if high <= 0:
+            return 0.0
+        if p["sigma"] == 0:
+            return float(low <= math.exp(p["mu"]) * value.unit <= high)
+        z = lambda x: (math.log(x / value.unit) - p["mu"]) / p["sigma"] if x > 0 else -math.inf  # noqa: E731
+        return _normal_mass(z(low), z(high))
+    return sum(low <= c <= high for c in value.choices) / len(value.choices)
 
 
 def value_bounds(value: ValueSpec) -> tuple[float, float]:
@@ -156,6 +208,7 @@ def value_bounds(value: ValueSpec) -> tuple[float, float]:
         low = 0.0
     elif value.name == "choice":
         low, high = min(value.choices), max(value.choices)
-    if value.clip:
-        low, high = max(low, value.clip[0]), min(high, value.clip[1])
+    for bounds in (value.clip, value.truncate):
+        if bounds:
+            low, high = max(low, bounds[0]), min(high, bounds[1])
     return low, high
