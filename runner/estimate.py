@@ -156,14 +156,14 @@ def estimate(spec: Spec, backends: Union[int, Sequence[str]] = 1) -> Estimate:
     sim = spec.simulation
     est = Estimate(steps=int(round(sim.duration / sim.dt)))
     if isinstance(backends, int):
-        count, synapse_extra = backends, BYTES["synapse"][1] * backends
+        n_backends, synapse_extra = backends, BYTES["synapse"][1] * backends
     else:
-        count, synapse_extra = len(backends), sum(synapse_bytes(spec, b) for b in backends)
+        n_backends, synapse_extra = len(backends), sum(synapse_bytes(spec, b) for b in backends)
 
-    def add(kind: str, count_: float, path: tuple, what: str) -> None:
+    def add(kind: str, count: float, path: tuple, what: str) -> None:
         drawn, per_backend = BYTES[kind]
-        extra = synapse_extra if kind == "synapse" else per_backend * count
-        n_bytes = count_ * (drawn + extra)
+        extra = synapse_extra if kind == "synapse" else per_backend * n_backends
+        n_bytes = count * (drawn + extra)
         est.bytes += n_bytes
         est.parts.append((n_bytes, path, what))
 
