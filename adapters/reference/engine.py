@@ -103,8 +103,25 @@ class Engine:
                 continue
             member = self.members[proj.post_population]
             grouped.setdefault((proj.pre_population, member.group), []).append((proj, member.offset))
+        merged = self._mergeable_groups(grouped)
+        #: pre group -> [(target group, delivery over the pre group's neuron indices)]
+        self.group_deliveries: dict[str, list[tuple[str, CsrDelivery]]] = {}
+        by_group: dict[tuple[str, str], list] = {}
+        for (pre_pop, gname), parts in grouped.items():
+            pre = self.members.get(pre_pop)
+            if pre is not None and pre.group in merged:
+                by_group.setdefault((pre.group, gname), []).extend((proj, offset, pre.offset) for proj, offset in parts)
+        for (pre_group, gname), parts in by_group.items():
+            group = self.groups[gname]
+            cat = [np.concatenate(arrays) for arrays in zip(*(self._csr_part(proj, offset, group, pre_offset)
+                                                              for proj, offset, pre_offset in parts))]
+            delivery = CsrDelivery(self.groups[pre_group].n, *cat, ring_len=self.ring_len,
+                                   row_len=group.n_channels * group.n)
+            self.group_deliveries.setdefault(pre_group, []).append((gname, delivery))
         self.deliveries: dict[str, list[tuple[str, CsrDelivery]]] = {}
         for (pre_pop, gname), parts in grouped.items():
+            if pre_pop in self.members and self.members[pre_pop].group in merged:
+                continue
             n_pre = inst.populations[pre_pop].size
             group = self.groups[gname]
             row_len = group.n_channels * group.n
@@ -124,12 +141,40 @@ class Engine:
             self.deliveries.setdefault(pre_pop, []).extend(outs)
 
     @staticmethod
-    def _csr_part(proj, offset: int, group):
-        """(pre, flat target, scaled weight, delay) of one projection for a CsrDelivery."""
+    def _csr_part(proj, offset: int, group, pre_offset: int = 0):
+        """(pre, flat target, scaled weight, delay) of one projection for a CsrDelivery; ``offset`` and
+        ``pre_offset`` place the post and pre neurons in their groups."""
         post = np.asarray(proj.post, np.int64) + offset
         channel, scale = group.weight_scale(proj.receptor, post)
-        return (np.asarray(proj.pre, np.int64), channel * group.n + post, proj.weight * scale,
+        return (np.asarray(proj.pre, np.int64) + pre_offset, channel * group.n + post, proj.weight * scale,
                 np.asarray(proj.delay_steps, np.int64))
+
+    def _mergeable_groups(self, grouped) -> set[str]:
+        """The groups of several populations whose static synapses are delivered by one CsrDelivery per
+        target group, indexed by the group's neurons, instead of one per population: the loop then hands
+        a step's spikes over whole, without splitting them by population (on CUBA, about a sixth of the
+        loop). It adds the same weights to the same ring cells in the same order, so only groups where
+        that holds merge: the numpy kernel and the plain delivery class, spikes returned in ascending order
+        (so population by population, as the split gave them), no plastic projection from the group, and
+        delays that stay uniform when merged if they were uniform per population (the uniform-delay
+        delivery is the fast one)."""
+        if self.kernel != "numpy" or self.delivery is not CsrDelivery:
+            return set()
+        plastic_pre = {p.pre_population for p in self.instance.projections.values() if p.size and is_plastic(p)}
+        delays: dict[tuple[str, str], list] = {}
+        for (pre_pop, gname), parts in grouped.items():
+            pre = self.members.get(pre_pop)
+            if pre is not None:
+                delays.setdefault((pre.group, gname), []).extend(np.asarray(p.delay_steps) for p, _ in parts)
+        out = set()
+        for name, group in self.groups.items():
+            members = [pop for pop, m in self.members.items() if m.group == name]
+            if len(members) < 2 or not getattr(self.steppers[name], "sorted_spikes", False) \
+                    or plastic_pre.intersection(members):
+                continue
+            if all(_uniform_kept(arrays) for (pre_group, _), arrays in delays.items() if pre_group == name):
+                out.add(name)
+        return out
 
     def _compiled_parts(self, parts, group):
         """The parts of a CompiledDelivery, or None when two projections reach the same neurons through the
@@ -226,7 +271,8 @@ class Engine:
         source_log: dict[str, list] = {name: [] for name in self.sources}
         # per group: its ring buffer's slots as views made once (indexing the ring every step costs time)
         group_items = [(name, [rings[name][s] for s in range(self.ring_len)], self.steppers[name],
-                        getattr(self.steppers[name], "clears_input", False)) for name in groups]
+                        getattr(self.steppers[name], "clears_input", False), self.group_deliveries.get(name))
+                       for name in groups]
         # a stepper whose spikes are ascending: its populations' spikes are slices (one searchsorted)
         sorted_cuts = {name: np.array([m.offset for m in members.values() if m.group == name]
                                       + [groups[name].n], np.int64)
@@ -252,7 +298,7 @@ class Engine:
             for gname, channel, neurons, weight, lam, first, stop, rng in poisson_inputs:
                 if first <= k < stop:  # a Poisson count per neuron: several events per step allowed
                     rings[gname][slot, channel, neurons] += rng.poisson(lam, neurons.size) * weight
-            for gname, slots, stepper, clears_input in group_items:
+            for gname, slots, stepper, clears_input, group_outs in group_items:
                 inputs = slots[slot]
                 try:
                     spikes = stepper.step(k, inputs)
@@ -264,6 +310,10 @@ class Engine:
                     spike_log[gname].append((k, spikes))
                     if plastic is not None:
                         plastic.post_spikes(gname, k, spikes)
+                    if group_outs is not None:  # every synapse of the group in one delivery per target
+                        for target, delivery in group_outs:
+                            delivery.deliver(k, spikes, ring_flat[target])
+                        continue
                     group_routes = routes[gname]
                     if len(group_routes) > 1 and gname in sorted_cuts:
                         cuts = spikes.searchsorted(sorted_cuts[gname]).tolist()
@@ -324,6 +374,16 @@ class Engine:
             values = np.vstack(samples) if samples else np.empty((0, local.size))
             traces[(rec.population, rec.variable)] = Trace(times, local, values)
         return spikes, traces
+
+
+def _uniform_kept(delays: list[np.ndarray]) -> bool:
+    """False when some of these per-population delay arrays (steps) are uniform but not all of them
+    together are."""
+    uniform = [a.size and bool(np.all(a == a.flat[0])) for a in delays]
+    if not any(uniform):
+        return True
+    values = {int(a.flat[0]) for a, u in zip(delays, uniform) if u}
+    return all(uniform) and len(values) == 1
 
 
 def _flatten(log: list) -> tuple[np.ndarray, np.ndarray]:
