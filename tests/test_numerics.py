@@ -116,14 +116,15 @@ def _threshold_reset_by_definition(k, x, ref_until, ref_steps, x_reset, x_thresh
     return np.array(spikes, np.int64)
 
 
+@pytest.mark.parametrize("n", [50, 700])
 @pytest.mark.parametrize("per_neuron_reset", [False, True])
 @pytest.mark.parametrize("ref_steps", [0, 1, 7])
-def test_threshold_reset_holds_exactly_the_neurons_the_definition_holds(ref_steps, per_neuron_reset):
+def test_threshold_reset_holds_exactly_the_neurons_the_definition_holds(ref_steps, per_neuron_reset, n):
     """ThresholdReset keeps the refractory neurons as a list instead of comparing every ref_until: over
     300 steps of random drive (many spikes, neurons spiking again right after release) it must give the
-    definition's spikes, states and ref_until exactly, also when the steps jump (a rebuild)."""
+    definition's spikes, states and ref_until exactly, also when the steps jump (a rebuild). With 700
+    neurons more are held than its first buffer takes (64), so the buffer moves and grows."""
     rng = np.random.default_rng(ref_steps)
-    n = 50
     x, x_def = np.zeros(n), np.zeros(n)
     until, until_def = np.zeros(n, np.int64), np.zeros(n, np.int64)
     reset = spiking.ThresholdReset(until, ref_steps)

@@ -79,7 +79,8 @@ class ExpCurrents:
         self._p21 = tuple(float(c) for c in self.p21) if self.p21_uniform else (self.p21[0], self.p21[1])
         self._p11 = (float(self.p11[0, 0]), float(self.p11[1, 0])) if self.p11.shape[1] == 1 else \
             (self.p11[0], self.p11[1])
-        self._scratch = np.empty((2, n))
+        scratch = np.empty((2, n))
+        self._scratch = (scratch[0], scratch[1])  # views made once: unpacking a 2-D array costs a step 1 us
 
     @staticmethod
     def _column(arr: np.ndarray):

@@ -54,8 +54,24 @@ class ThresholdReset:
         held = held[np.argsort(self.ref_until[held], kind="stable")]
         spiked_in = self.ref_until[held] - 1 - self.ref_steps  # the step each held neuron spiked in
         steps, counts = np.unique(spiked_in, return_counts=True)
-        self._held = held
+        # the held neurons are _buffer[_start:_end]: released from the front, appended at the back, so a
+        # step costs a slice and a copy of its spikes instead of a concatenation of all held neurons
+        self._buffer = np.empty(max(2 * held.size, 64), np.int64)
+        self._buffer[:held.size] = held
+        self._start, self._end = 0, held.size
         self._recent = deque(zip(steps.tolist(), counts.tolist()))  # (step, spikes), oldest first
+
+    def _append(self, spikes: np.ndarray) -> None:
+        """Hold ``spikes`` after the neurons held already (moving those to the front, or to a buffer twice
+        the size, when the end is reached)."""
+        start, end, n = self._start, self._end, spikes.size
+        if end + n > self._buffer.size:
+            buffer = self._buffer if 2 * (end - start + n) <= self._buffer.size else \
+                np.empty(2 * (end - start + n), np.int64)
+            buffer[:end - start] = self._buffer[start:end]
+            self._buffer, start, end = buffer, 0, end - start
+        self._buffer[end:end + n] = spikes
+        self._start, self._end = start, end + n
 
     def __call__(self, k: int, x: np.ndarray, x_reset, x_thresh) -> np.ndarray:
         """Phases 3 and 4 of step k on ``x`` (in place); returns the spiking neurons (int64, ascending)."""
@@ -63,23 +79,22 @@ class ThresholdReset:
             return clamp_threshold_reset(k, x, self.ref_until, self.ref_steps, x_reset, x_thresh)
         if k != self._next_k:
             self._rebuild(k)
-        recent, held = self._recent, self._held
+        recent = self._recent
         if recent and recent[0][0] < k - self.ref_steps:  # released from this step on
-            drop = 0
             while recent and recent[0][0] < k - self.ref_steps:
-                drop += recent.popleft()[1]
-            held = held[drop:]
+                self._start += recent.popleft()[1]
         per_neuron = isinstance(x_reset, np.ndarray) and x_reset.ndim > 0  # (np.isscalar costs more)
-        if held.size:
+        if self._end > self._start:
+            held = self._buffer[self._start:self._end]
             x[held] = x_reset[held] if per_neuron else x_reset
         spikes = np.greater_equal(x, x_thresh, out=self._above).nonzero()[0]
         if spikes.size:
             x[spikes] = x_reset[spikes] if per_neuron else x_reset
             self.ref_until[spikes] = k + 1 + self.ref_steps
             if self.ref_steps > 0:
-                held = np.concatenate((held, spikes))
+                self._append(spikes)
                 recent.append((k, spikes.size))
-        self._held, self._next_k = held, k + 1
+        self._next_k = k + 1
         return spikes
 
 
