@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import sweep_cli
+from .run_summary import print_summary
 from .schema.errors import ExitCode, ExpectationFailed, SnnrunError, one_line, printable
 
 SUBCOMMANDS = ("run", "compare", "validate", "check", "backends", "schema", "plot", "instance", "export", "import")
@@ -122,62 +123,6 @@ class _Progress:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
-
-
-def _print_summary(results, run_dir: Path, failures: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("backend", "population", "neurons", "spikes", "rate (Hz)"):
-        table.add_column(column, justify="left" if column in ("backend", "population") else "right")
-    for backend, res in results.items():
-        for pop, row in res.populations.items():
-            table.add_row(backend, pop, str(row["size"]), str(row["spikes"]), f"{row['rate_hz']:.3f}")
-    for backend in failures:
-        table.add_row(backend, "[red]failed[/red]", "", "", "")
-    console = Console(highlight=False)
-    console.print(table)
-    _print_expectations(console, results)
-    console.print(f"results: {run_dir}", markup=False, soft_wrap=True)
-
-
-def _print_expectations(console, results) -> None:
-    """One row per expect check, one column per backend (pass or FAIL), instead of a line per check and
-    backend; the failing checks' messages follow, one line each."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    rows: dict[int, dict] = {}
-    for backend, res in results.items():
-        for check in res.expectations:
-            row = rows.setdefault(check.get("index", len(rows)), {"where": check["message"], "cells": {}})
-            row["cells"][backend] = check["passed"]
-    if not rows:
-        return
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("expect", justify="left")
-    for backend in results:
-        table.add_column(backend, justify="center")
-    for index, row in sorted(rows.items()):
-        cells = ["" if b not in row["cells"] else "[green]pass[/green]" if row["cells"][b] else "[red]FAIL[/red]"
-                 for b in results]
-        table.add_row(escape(_check_label(row["where"], index)), *cells)
-    console.print(table)
-    for res in results.values():
-        for check in res.expectations:
-            if not check["passed"]:
-                console.print(f"expect FAIL {check['message']}", markup=False, soft_wrap=True)
-
-
-def _check_label(message: str, index: int) -> str:
-    """``'spec.yaml:35:5: expect[0]: reference: exc rate ...'`` -> ``'expect[0] (line 35): exc rate'``."""
-    parts = message.split(": ", 3)
-    if len(parts) == 4 and parts[1].startswith("expect["):
-        line = parts[0].rsplit(":", 2)[-2] if parts[0].count(":") >= 2 else ""
-        what = " ".join(parts[3].split()[:2])
-        return f"{parts[1]}{f' (line {line})' if line else ''}: {what}"
-    return f"expect[{index}]"
 
 
 def _print_comparison(comparison, paths, quiet: bool) -> None:
@@ -332,7 +277,7 @@ def run_command(
     if quiet:
         print(run_dir)
     else:
-        _print_summary(outcome.results, run_dir, outcome.failures)
+        print_summary(outcome.results, run_dir, outcome.failures)
     lines = {ExitCode.BACKEND_FAILED: [f"backend '{name}' failed: {text}" for name, text in outcome.failures.items()],
              ExitCode.EXPECTATION_FAILED: [c["message"] for r in outcome.results.values()
                                            for c in r.expectations if not c["passed"]]}
