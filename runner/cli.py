@@ -4,6 +4,7 @@ traceback is shown only with ``--debug``."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -468,4 +469,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     except exceptions.Abort:
         _stderr().print("interrupted", markup=False)
         code = ExitCode.INTERRUPTED
+    if argv is None:
+        # the process ends here: a frozen heap spares the interpreter's final garbage collections a walk
+        # over every object numpy, pyarrow and rich made (about 40 ms of a one-second CUBA run, measured);
+        # atexit handlers, file flushing and the finalisers of objects freed by reference count run as
+        # before. Only the console script: a caller of main(argv) keeps its process's collector
+        gc.freeze()
     sys.exit(int(code or 0))
