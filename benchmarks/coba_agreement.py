@@ -140,7 +140,7 @@ def pct(value: float, ref: float) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("--duration", default="10 s", help='simulation.duration override (default "10 s")')
     ap.add_argument("--backends", default=DEFAULT_BACKENDS, help=f"comma-separated (default {DEFAULT_BACKENDS})")
     ap.add_argument("--shifts-uv", default=DEFAULT_SHIFTS_UV,
