@@ -143,18 +143,25 @@ def perturbation(case_file, population: str, shift_mv: float) -> dict:
     return {f"populations.{population}.initial.v": v}
 
 
-def ensemble_failures(spec, results, backend: str, settings: Mapping, members: list) -> list[str]:
+def ensemble_failures(spec, results, backend: str, settings: Mapping, members: list,
+                      counts: bool = True) -> list[str]:
     """The case's expectations for a chaotic case, judged by the reference's own spread over ``members``
     (its Results with the initial state perturbed, the unperturbed run among them):
 
-    - a population's spike count must lie within the members' range of that count;
+    - a population's spike count must lie within the members' range of that count (skipped with
+      ``counts=False``, where a longer run's population rates judge the counts instead);
     - every other expectation counts only when all members meet it (one that a few uV of initial v
-      break tests the realisation, not the model), and then must hold with the backend's slack.
+      break tests the realisation, not the model), and then must hold with the backend's slack;
+    - a one-neuron ``spike_times`` list that not every member meets counts over its prefix that every
+      member meets (the stamps before the ensemble's first departure), which the backend's first stamps
+      must meet with its slack.
     """
     failed = []
     robust = []
     for e in spec.expect:
         if e.metric == "spike_count" and e.neurons is None:
+            if not counts:
+                continue
             counts = [int((m.spikes.population == e.population).sum()) for m in members]
             got = int((results.spikes.population == e.population).sum())
             if not min(counts) <= got <= max(counts):
@@ -164,4 +171,34 @@ def ensemble_failures(spec, results, backend: str, settings: Mapping, members: l
         one = dataclasses.replace(spec, expect=(e,))
         if all(not failed_expectations(one, m, "reference", {}) for m in members):
             robust.append(e)
+        elif e.metric == "spike_times" and isinstance(e.equals, tuple) and len(e.neurons or ()) == 1:
+            k = min(_agreeing_prefix(e, m, spec) for m in members)
+            if k:
+                failed += _prefix_failures(e, k, results, backend, spec, settings)
     return failed + failed_expectations(dataclasses.replace(spec, expect=tuple(robust)), results, backend, settings)
+
+
+def _agreeing_prefix(e, results, spec) -> int:
+    """How many of ``e``'s expected stamps (from the first) ``results`` meet within ``e.tolerance``."""
+    got = np.asarray(metric_value(e, _spikes(results), spec), float)
+    expected = np.asarray(e.equals, float)
+    k = min(got.size, expected.size)
+    off = np.flatnonzero(np.abs(got[:k] - expected[:k]) > e.tolerance + 1e-12)
+    return int(off[0]) if off.size else k
+
+
+def _prefix_failures(e, k: int, results, backend: str, spec, settings: Mapping) -> list[str]:
+    """``e``'s first ``k`` stamps against ``backend``'s first ``k``, with its time slack."""
+    got = np.asarray(metric_value(e, _spikes(results), spec), float)
+    expected = np.asarray(e.equals, float)[:k]
+    tol = (e.tolerance + float(settings.get("time_slack", 0.0))
+           + float(settings.get("time_slack_relative", 0.0)) * expected + 1e-12)
+    where = f"expect[{e.index}]: {backend}: {e.population} spike_times of {list(e.neurons)}, first {k}"
+    if got.size < k:
+        return [f"{where}: only {got.size} spikes"]
+    bad = np.flatnonzero(np.abs(got[:k] - expected) > tol)
+    if bad.size:
+        i = bad[0]
+        return [f"{where}: spike {i} at {got[i] * 1e3:.4g} ms, expected {expected[i] * 1e3:.4g} ms "
+                f"(tolerance {tol[i] * 1e3:.3g} ms)"]
+    return []

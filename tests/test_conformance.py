@@ -104,14 +104,25 @@ def _oracle_spec(case: str, hh_spike: str, out):
 
 def _ensemble(case: str, how, outcome, out) -> list:
     """The reference's Results on ``case`` with the initial v of ``how["population"]`` shifted by each
-    of ``how["shifts_uv"]`` (uV), and the unperturbed run (the same drawn network: only v0 moves)."""
-    if case not in _ensembles:
+    of ``how["shifts_uv"]`` (uV), and the unperturbed run (the same drawn network: only v0 moves); then
+    one run per spec override in ``how["members"]`` (a model perturbed as the config states)."""
+    key = json.dumps([case, how], sort_keys=True)
+    if key not in _ensembles:
         members = [outcome.results["reference"]]
         for shift in how["shifts_uv"]:
             spec = _spec(case, perturbation(CASES_DIR / f"{case}.yaml", how["population"], shift * 1e-3))
             members.append(execute(spec, ["reference"], out=out).results["reference"])
-        _ensembles[case] = members
-    return _ensembles[case]
+        for override in how.get("members", ()):
+            members.append(execute(_spec(case, override), ["reference"], out=out).results["reference"])
+        _ensembles[key] = members
+    return _ensembles[key]
+
+
+def _long_run(case: str, backend: str, duration: str, out):
+    """The case lengthened to ``duration``, run on the reference and ``backend`` (one drawn instance):
+    a chaotic case's population statistics, which a short run's few spikes cannot settle."""
+    spec = _spec(case, {"simulation.duration": duration})
+    return execute(spec, ["reference", backend], out=out, keep_going=True, max_workers=2, timeout=600)
 
 
 @pytest.mark.parametrize("case,backend", list(_params()))
@@ -139,15 +150,20 @@ def _check(case: str, backend: str, case_runs) -> None:
     settings = _settings(case, backend)
     if settings.get("oracle_hh_spike"):
         spec = _oracle_spec(case, settings["oracle_hh_spike"], case_runs.out)
+    long_run = settings.get("long_run")
     if "ensemble" in settings:
         failed = ensemble_failures(spec, outcome.results[backend], backend, settings,
-                                   _ensemble(case, settings["ensemble"], outcome, case_runs.out))
+                                   _ensemble(case, settings["ensemble"], outcome, case_runs.out),
+                                   counts=not long_run)
     else:
         failed = failed_expectations(spec, outcome.results[backend], backend, settings)
     assert not failed, "\n".join(failed)
     if backend == "reference":
         return
     assert "reference" in outcome.results, "the reference engine failed on this case"
+    if long_run:
+        outcome = _long_run(case, backend, long_run["duration"], case_runs.out)
+        assert backend not in outcome.failures, outcome.failures.get(backend)
     comparison = compare_run(outcome.run_dir, profile=settings["profile"], reference="reference",
                              tolerances=settings.get("tolerances"))
     differs = [line for line in comparison.report["failed_checks"]["differs"] if line.startswith(f"{backend} ")]

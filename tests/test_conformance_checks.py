@@ -85,6 +85,22 @@ def test_ensemble_keeps_what_every_member_meets(make_spec):
     assert ensemble_failures(spec, _results([10e-3, 21e-3, 50e-3]), "x", {}, members) == []
 
 
+def test_ensemble_keeps_the_stamps_before_its_first_departure(make_spec):
+    """A spike_times list a member departs from counts over the prefix every member keeps (here the
+    first two stamps, the third moved in one member); counts=False leaves the spike count unjudged."""
+    spec = make_spec(SPEC)
+    members = [_results([10e-3, 20e-3, 50e-3]), _results([10e-3, 20e-3, 57e-3])]
+    assert ensemble_failures(spec, _results([10e-3, 20.1e-3, 90e-3]), "x", {}, members) == []
+    early = ensemble_failures(spec, _results([10e-3, 19.8e-3, 50e-3]), "x", {}, members)
+    assert len(early) == 1 and "first 2: spike 1 at 19.8 ms" in early[0]
+    assert ensemble_failures(spec, _results([10e-3, 19.8e-3, 50e-3]), "x", {"time_slack": 1e-4}, members) == []
+    lost = ensemble_failures(spec, _results([10e-3]), "x", {}, members)
+    assert any("only 1 spikes" in line for line in lost)
+    many = _results([10e-3, 20e-3, 50e-3], [1e-3, 2e-3, 3e-3, 4e-3])
+    assert len(ensemble_failures(spec, many, "x", {}, members)) == 1
+    assert ensemble_failures(spec, many, "x", {}, members, counts=False) == []
+
+
 def test_overrides_merge_nested_options_and_group_runs():
     brian2 = {"simulation.options": {"brian2": {"codegen": "numpy"}}}
     euler = {"simulation.options": {"reference": {"integrator": "euler"}}}
