@@ -71,15 +71,12 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="snnrun_mc_"))
     spec = tmp / "microcircuit.yaml"
     text = mc.spec(args.scale, args.k_scale, args.duration, "microcircuit", 55, expect=False,
-                   background=args.background, initial=args.initial, bounds=args.bounds)
-    if args.threads > 1:  # pynn:nest on the same thread count as the native script
-        simulation = f"simulation: {{duration: {args.duration}, dt: 0.1 ms"
-        assert simulation in text
-        text = text.replace(simulation, simulation + f', options: {{"pynn:nest": {{threads: {args.threads}}}}}', 1)
+                   background=args.background, initial=args.initial, bounds=args.bounds,
+                   nest_threads=args.threads)  # pynn:nest on the same thread count as the native script
     spec.write_text(text)
     snnrun = str(BIN / "snnrun")
-    # --force: the pre-run estimate (runner/estimate.py) charges every backend the 80 bytes per synapse of
-    # its worst backend and so refuses the full scale on 24 GiB; the benchmark measures what a run really takes
+    # --force: the pre-run estimate (runner/estimate.py) is a guard for users; a benchmark measures what a
+    # run really takes, also on a machine where other processes hold memory when it starts
     commands = {
         "reference": ([snnrun, str(spec), "--out", str(tmp / "out"), "--force"], "reference"),
         "pynn-nest": ([snnrun, str(spec), "--backend", "pynn:nest", "--out", str(tmp / "out"), "--force"],

@@ -117,7 +117,9 @@ def initial_v(initial: str = "optimized") -> tuple[np.ndarray, np.ndarray]:
 
 
 def spec(scale: float, k_scale: float, duration: str, name: str, seed: int, expect: bool,
-         background: str = "poisson", initial: str = "optimized", bounds: str = "truncate") -> str:
+         background: str = "poisson", initial: str = "optimized", bounds: str = "truncate",
+         nest_threads: int = 1) -> str:
+    """The spec's YAML text; ``nest_threads`` > 1 adds ``simulation.options."pynn:nest".threads``."""
     sizes, n_syn, w, dc, w_ext, bg_rate = build(scale, k_scale, background)
     v_mean, v_sd = initial_v(initial)
     lines = [
@@ -128,12 +130,13 @@ def spec(scale: float, k_scale: float, duration: str, name: str, seed: int, expe
         + (f" --scale {scale:g}" if scale != 1 else "") + (f" --k-scale {k_scale:g}" if k_scale != 1 else "")
         + (f" --duration '{duration}'" if duration != "1 s" else "") + (f" --name {name}" if name != "microcircuit" else "")
         + (" --background dc" if background == "dc" else "") + (" --initial original" if initial == "original" else "")
-        + (" --bounds clip" if bounds == "clip" else ""),
+        + (" --bounds clip" if bounds == "clip" else "") + (f" --nest-threads {nest_threads}" if nest_threads > 1 else ""),
         'snnrun: "1.0"',
         f"name: {name}",
         f"description: Potjans & Diesmann 2014 cortical microcircuit, 8 populations, {background} background",
         f"seed: {seed}",
-        f"simulation: {{duration: {duration}, dt: 0.1 ms}}",
+        f"simulation: {{duration: {duration}, dt: 0.1 ms"
+        + (f', options: {{"pynn:nest": {{threads: {nest_threads}}}}}' if nest_threads > 1 else "") + "}",
         "models:",
     ]
     for i, pop in enumerate(POPS):
@@ -192,10 +195,12 @@ def main(argv=None) -> None:
     ap.add_argument("--bounds", choices=["truncate", "clip"], default="truncate",
                     help="weights and delays outside their bounds: redrawn (default, as the model's NEST "
                          "implementation) or clipped to them")
+    ap.add_argument("--nest-threads", type=int, default=1,
+                    help="threads of the pynn:nest backend (simulation.options; default 1)")
     args = ap.parse_args(argv)
     expect = args.expect == "yes" or (args.expect == "auto" and args.scale == 1 and args.k_scale == 1)
     print(spec(args.scale, args.k_scale, args.duration, args.name, args.seed, expect, args.background,
-               args.initial, args.bounds), end="")
+               args.initial, args.bounds, args.nest_threads), end="")
 
 
 if __name__ == "__main__":
