@@ -152,3 +152,20 @@ CAUSES: dict[tuple[str, str], Cause] = {
 def cause(backend: str, model: Optional[str]) -> Optional[Cause]:
     """The documented cause of ``backend``'s differences on a population of ``model`` (None: unknown)."""
     return CAUSES.get((backend, model)) if model else None
+
+
+POISSON_INPUT = "Poisson input (`poisson_input`)"
+_POISSON_DRAWS = Cause("each backend draws the events of the spec's Poisson inputs with its own generator, so "
+                       "the runs are two draws of one network", "statistical agreement only: rates and CV within "
+                       "the profile's limits, spike-level metrics as far apart as two draws", POISSON_INPUT,
+                       "each backend draws the counts with its own generator")
+
+
+def cause_with_poisson_input(backend: str, model: Optional[str]) -> Cause:
+    """The cause of ``backend``'s differences in a spec with Poisson inputs: the independent draws, which
+    outweigh any numerical residual; the model's own cause (if documented) follows as the lesser one."""
+    beneath = cause(backend, model)
+    if beneath is None or beneath is _REFERENCE:
+        return _POISSON_DRAWS
+    return Cause(f"{_POISSON_DRAWS.text}; beneath the draws: {beneath.text}", _POISSON_DRAWS.residual,
+                 _POISSON_DRAWS.section, _POISSON_DRAWS.quote)

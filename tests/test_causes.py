@@ -36,8 +36,11 @@ def test_every_model_a_backend_claims_has_a_documented_cause(backend):
 
 
 def test_every_cause_quotes_its_section_of_semantics():
+    from snnrun.schema.causes import cause_with_poisson_input
     sections = _sections()
-    for (backend, model), cause in CAUSES.items():
+    with_poisson = {("poisson_input", "any"): cause_with_poisson_input("reference", "lif_curr_exp"),
+                    ("poisson_input", "nest"): cause_with_poisson_input("pynn:nest", "lif_curr_exp")}
+    for (backend, model), cause in {**CAUSES, **with_poisson}.items():
         assert cause.section in sections, f"{backend}/{model}: no section '{cause.section}' in {SEMANTICS}"
         assert cause.quote in sections[cause.section], f"{backend}/{model}: '{cause.quote}' not in '{cause.section}'"
         assert cause.as_dict()["link"] == f"{SEMANTICS}#{cause.anchor}" and " " not in cause.anchor

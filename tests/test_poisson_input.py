@@ -227,6 +227,11 @@ def test_a_comparison_of_two_backends_reports_statistical_agreement(tmp_path):
     metrics = report["populations"]["cells"]["backends"]["pynn:nest"]["metrics"]
     assert metrics["rate"]["grade"] == "agrees", metrics["rate"]
     assert metrics["unmatched"]["grade"] == "reported" and metrics["divergence"]["grade"] == "reported"
+    # the stated cause is the independent draws, not pynn:nest's bit-level numerics ("identical spike steps")
+    cause = report["populations"]["cells"]["backends"]["pynn:nest"]["cause"]
+    assert cause["section"] == "Poisson input (`poisson_input`)", cause
+    assert "own generator" in cause["text"] and "beneath the draws: NEST's grid models" in cause["text"], cause
+    assert cause["residual"].startswith("statistical agreement only"), cause
 
 
 def test_pynn_nest_refuses_a_weight_its_sign_would_route_to_the_other_receptor(tmp_path):

@@ -17,7 +17,7 @@ import numpy as np
 from ..reader import read_folder
 from ..results import Results
 from ..schema.errors import ExitCode, Problem, ResultsError
-from ..schema.causes import cause as cause_of
+from ..schema.causes import cause as cause_of, cause_with_poisson_input
 from . import grading as g
 from . import metrics as m
 
@@ -34,6 +34,7 @@ class Comparison:
     trace_errors: dict[tuple[str, str, str], m.TraceErrors] = field(default_factory=dict)  # (pop, var, backend)
     instance: object = None  # the drawn network every backend ran (connectivity.load_instance), or None
     models: dict[str, str] = field(default_factory=dict)  # population -> model type
+    stochastic: bool = False  # the spec has inputs each backend draws itself (stochastic_inputs)
 
     @property
     def exit_code(self) -> int:
@@ -182,7 +183,7 @@ def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Compari
         "failures": [],
         "failed_checks": {"backend_failed": [], "expectation_failed": [], "differs": []},
     }
-    comparison = Comparison(report, run_dir, results, models=models)
+    comparison = Comparison(report, run_dir, results, models=models, stochastic=bool(stochastic))
     ordered = sorted(statuses, key=lambda name: name != ref)  # the reference first, then the run's order
     for name in ordered:
         entry = statuses[name]
@@ -222,9 +223,10 @@ def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Compari
     return comparison
 
 
-def _cause(backend: str, model: Optional[str]) -> dict:
-    """The documented cause of ``backend``'s differences for ``model`` (schema/causes.py), as report data."""
-    found = cause_of(backend, model)
+def _cause(backend: str, model: Optional[str], stochastic: bool = False) -> dict:
+    """The documented cause of ``backend``'s differences for ``model`` (schema/causes.py), as report data;
+    ``stochastic``: the spec has Poisson inputs, whose independent draws are the cause that dominates."""
+    found = cause_with_poisson_input(backend, model) if stochastic else cause_of(backend, model)
     if found is None:
         return {"text": f"no documented cause for {backend} on {model or 'this model'}", "residual": "unknown",
                 "section": "", "link": ""}
@@ -259,7 +261,7 @@ def _compare_all(comparison: Comparison, prof: g.Profile, ref: str) -> None:
             b = _trains_of(res, pop, size)
             comparison.trains[(pop, name)] = b
             entry["backends"][name] = _compare_population(comparison, pop, name, a, b, prof, window, duration, dt)
-            entry["backends"][name]["cause"] = _cause(name, comparison.models.get(pop))
+            entry["backends"][name]["cause"] = _cause(name, comparison.models.get(pop), comparison.stochastic)
     for (pop, var), ref_trace in ref_res.traces.items():
         key = f"{pop}.{var}"
         entry = {"population": pop, "variable": var, "neurons": [int(c) for c in ref_trace.columns],
@@ -283,11 +285,11 @@ def _compare_all(comparison: Comparison, prof: g.Profile, ref: str) -> None:
             entry["backends"][name] = {"rmse": errors.rmse, "max_error": errors.max_error, "scale": errors.scale,
                                        "first_exceeds_s": errors.first_exceeds, "metrics": metrics,
                                        "grade": g.worst(x["grade"] for x in metrics.values()),
-                                       "cause": _cause(name, comparison.models.get(pop))}
+                                       "cause": _cause(name, comparison.models.get(pop), comparison.stochastic)}
         if entry["backends"]:
             report["traces"][key] = entry
     from . import weights
-    weights.compare(comparison, prof, ref, lambda name: _cause(name, None))
+    weights.compare(comparison, prof, ref, lambda name: _cause(name, None, comparison.stochastic))
     for name, info in report["backends"].items():
         if name == ref or info["status"] != "ok":
             continue
