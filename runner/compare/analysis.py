@@ -34,7 +34,11 @@ class Comparison:
     trace_errors: dict[tuple[str, str, str], m.TraceErrors] = field(default_factory=dict)  # (pop, var, backend)
     instance: object = None  # the drawn network every backend ran (connectivity.load_instance), or None
     models: dict[str, str] = field(default_factory=dict)  # population -> model type
-    stochastic: bool = False  # the spec has inputs each backend draws itself (stochastic_inputs)
+
+    @property
+    def stochastic(self) -> bool:
+        """The spec has inputs each backend draws itself (``report["stochastic_inputs"]``)."""
+        return bool(self.report["stochastic_inputs"])
 
     @property
     def exit_code(self) -> int:
@@ -183,7 +187,7 @@ def _compare_run(run_dir: Path, profile, reference, spec, tolerances) -> Compari
         "failures": [],
         "failed_checks": {"backend_failed": [], "expectation_failed": [], "differs": []},
     }
-    comparison = Comparison(report, run_dir, results, models=models, stochastic=bool(stochastic))
+    comparison = Comparison(report, run_dir, results, models=models)
     ordered = sorted(statuses, key=lambda name: name != ref)  # the reference first, then the run's order
     for name in ordered:
         entry = statuses[name]
